@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* app.h - the process-wide state the control lcore and telemetry read. */
+#ifndef SYNPROXY_APP_H
+#define SYNPROXY_APP_H
+
+#include <rte_mempool.h>
+
+#include "config.h"
+#include "worker.h"
+
+struct app {
+	struct synproxy_config cfg;
+	struct worker *workers[MAX_WORKERS];
+	uint16_t nb_workers;
+	struct rte_mempool *mp;
+	uint64_t start_tsc;
+};
+
+extern struct app app;
+
+/* telemetry.c */
+int telemetry_register(void);
+
+#endif

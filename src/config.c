@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * config.c - load, validate and render the JSON configuration.
+ *
+ * Design:
+ *  - Comments. The operator's file may carry // and / * * / comments outside
+ *    strings. They are replaced by one space per character (newlines kept), so
+ *    jansson's line:column and ours still match the original file.
+ *  - Parsing. jansson with JSON_REJECT_DUPLICATES; a syntax error is reported
+ *    as "FILE:LINE:COL: text". For a duplicate key config_pos finds the path
+ *    and place, which jansson does not give.
+ *  - Validation. One table per JSON object describes every key: its type, the
+ *    struct member it lands in (offset and width), its range and enumeration.
+ *    The walker is therefore generic, the schema is data, and the very same
+ *    tables drive config_to_json, so load and render cannot drift apart.
+ *    Values are checked in file order and the first problem wins; the message
+ *    names the JSON path and, via config_pos, the line:column of the value (of
+ *    the key for an unknown key, of the enclosing object for a missing one).
+ *  - Atomicity. Everything is parsed into a scratch struct that is copied out
+ *    only on success, so a failed reload leaves the caller's config intact.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "config_pos.h"
+
+/* A config is a page of text; anything larger is not one. */
+#define CFG_MAX_FILE (1u << 20)
+
+enum ftype {
+	FT_UINT,        /* unsigned integer of 1, 2, 4 or 8 bytes, min..max */
+	FT_BOOL,
+	FT_ENUM,        /* string stored as the index of names[] (a C enum) */
+	FT_STR_ENUM,    /* string stored as text, must be one of names[] */
+	FT_STRING,      /* free text, 1..size-1 bytes */
+	FT_OBJECT,      /* nested object described by sub[] */
+	FT_MSS_TABLE,   /* synproxy.mss_table */
+	FT_PORTS,       /* the ports array */
+};
+
+struct field {
+	const char *key;
+	enum ftype type;
+	bool required;
+	bool pow2;
+	uint8_t size;
+	size_t off;
+	uint64_t min, max;
+	const char *const *names;
+	const struct field *sub;
+};
+
+#define MSIZE(st, m) ((uint8_t)sizeof(((st *)0)->m))
+
+#define F_UINT(st, k, m, lo, hi) \
+	{ .key = k, .type = FT_UINT, .off = offsetof(st, m), .size = MSIZE(st, m), \
+	  .min = lo, .max = hi }
+#define F_POW2(st, k, m, lo, hi) \
+	{ .key = k, .type = FT_UINT, .off = offsetof(st, m), .size = MSIZE(st, m), \
+	  .min = lo, .max = hi, .pow2 = true }
+#define F_BOOL(st, k, m) \
+	{ .key = k, .type = FT_BOOL, .off = offsetof(st, m), .size = MSIZE(st, m) }
+#define F_ENUM(st, k, m, n) \
+	{ .key = k, .type = FT_ENUM, .off = offsetof(st, m), .size = MSIZE(st, m), .names = n }
+#define F_STR_ENUM(st, k, m, n) \
+	{ .key = k, .type = FT_STR_ENUM, .off = offsetof(st, m), .size = MSIZE(st, m), .names = n }
+#define F_OBJECT(k, s) { .key = k, .type = FT_OBJECT, .sub = s }
+#define F_END { .key = NULL }
+
+static const char *const role_names[] = { "lan", "wan", NULL };
+static const char *const mode_names[] = { "cookie", "cache", "auto", NULL };
+static const char *const rss_names[] = { "auto", "hardware", "software", NULL };
+/* RTE_LOG_EMERG..RTE_LOG_DEBUG in order, spelled as main.c maps them */
+static const char *const log_level_names[] = {
+	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug", NULL
+};
+
+#define PORT struct cfg_port
+static const struct field port_fields[] = {
+	{ .key = "name", .type = FT_STRING, .required = true, .off = offsetof(PORT, name) },
+	{ .key = "role", .type = FT_ENUM, .required = true, .off = offsetof(PORT, role),
+	  .size = MSIZE(PORT, role), .names = role_names },
+	F_POW2(PORT, "rx_desc", rx_desc, 64, 16384),
+	F_POW2(PORT, "tx_desc", tx_desc, 64, 16384),
+	F_UINT(PORT, "rx_queues", rx_queues, 0, 128),
+	F_END
+};
+#undef PORT
+
+#define CFG struct synproxy_config
+static const struct field timeout_fields[] = {
+	F_UINT(CFG, "syn_sent", synproxy.timeout_syn_sent, 1, 600),
+	F_UINT(CFG, "established", synproxy.timeout_established, 1, 604800),
+	F_UINT(CFG, "fin", synproxy.timeout_fin, 1, 3600),
+	F_UINT(CFG, "time_wait", synproxy.timeout_time_wait, 1, 3600),
+	F_UINT(CFG, "close", synproxy.timeout_close, 1, 3600),
+	F_END
+};
+
+static const struct field defaults_fields[] = {
+	F_UINT(CFG, "mss", synproxy.default_mss, 88, 65535),
+	F_UINT(CFG, "wscale", synproxy.default_wscale, 0, 14),
+	F_BOOL(CFG, "sack", synproxy.default_sack),
+	F_BOOL(CFG, "timestamps", synproxy.default_timestamps),
+	F_END
+};
+
+static const struct field ratelimit_fields[] = {
+	F_BOOL(CFG, "enabled", synproxy.ratelimit_enabled),
+	F_UINT(CFG, "ipv4_prefix", synproxy.ratelimit_v4_prefix, 0, 32),
+	F_UINT(CFG, "ipv6_prefix", synproxy.ratelimit_v6_prefix, 0, 128),
+	F_UINT(CFG, "rate", synproxy.ratelimit_rate, 1, 100000000),
+	F_UINT(CFG, "burst", synproxy.ratelimit_burst, 1, 100000000),
+	F_UINT(CFG, "table_size", synproxy.ratelimit_table_size, 1024, 16777216),
+	F_END
+};
+
+static const struct field synproxy_fields[] = {
+	F_BOOL(CFG, "enabled", synproxy.enabled),
+	F_ENUM(CFG, "mode", synproxy.mode, mode_names),
+	F_UINT(CFG, "flow_table_size", synproxy.flow_table_size, 1024, 16777216),
+	F_OBJECT("timeouts", timeout_fields),
+	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 1, 3600),
+	{ .key = "mss_table", .type = FT_MSS_TABLE },
+	F_UINT(CFG, "syn_cache_size", synproxy.syn_cache_size, 1024, 16777216),
+	F_UINT(CFG, "auto_syn_rate", synproxy.auto_syn_rate, 1, 100000000),
+	F_UINT(CFG, "auto_cache_fill_pct", synproxy.auto_cache_fill_pct, 1, 100),
+	F_OBJECT("defaults", defaults_fields),
+	F_UINT(CFG, "learn_table_size", synproxy.learn_table_size, 1024, 16777216),
+	F_UINT(CFG, "syn_retransmit_ms", synproxy.syn_retransmit_ms, 10, 60000),
+	F_UINT(CFG, "syn_retries", synproxy.syn_retries, 0, 10),
+	F_OBJECT("ratelimit", ratelimit_fields),
+	F_END
+};
+
+static const struct field top_fields[] = {
+	{ .key = "ports", .type = FT_PORTS, .required = true },
+	F_UINT(CFG, "mempool_size", mempool_size, 1023, 16777215),
+	F_UINT(CFG, "mempool_cache", mempool_cache, 0, 512),
+	F_UINT(CFG, "burst_size", burst_size, 1, 256),
+	F_UINT(CFG, "mtu", mtu, 68, 9600),
+	F_UINT(CFG, "link_timeout_ms", link_timeout_ms, 0, 300000),
+	F_UINT(CFG, "tx_retries", tx_retries, 0, 1000),
+	F_UINT(CFG, "steer_ring_size", steer_ring_size, 64, 32768),
+	F_STR_ENUM(CFG, "rss", rss, rss_names),
+	F_STR_ENUM(CFG, "log_level", log_level, log_level_names),
+	F_OBJECT("synproxy", synproxy_fields),
+	F_END
+};
+#undef CFG
+
+static const uint16_t default_mss_table[] = { 536, 1220, 1330, 1360, 1400, 1440, 1452, 1460 };
+
+void
+config_defaults(struct synproxy_config *cfg)
+{
+	struct cfg_synproxy *sp = &cfg->synproxy;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++) {
+		cfg->ports[i].rx_desc = 1024;
+		cfg->ports[i].tx_desc = 1024;
+	}
+	cfg->mempool_size = 16383;
+	cfg->mempool_cache = 256;
+	cfg->burst_size = 32;
+	cfg->mtu = 1500;
+	cfg->link_timeout_ms = 9000;
+	cfg->tx_retries = 8;
+	cfg->steer_ring_size = 4096;
+	snprintf(cfg->rss, sizeof(cfg->rss), "auto");
+	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+
+	sp->enabled = true;
+	sp->mode = CFG_MODE_AUTO;
+	sp->flow_table_size = 262144;
+	sp->timeout_syn_sent = 5;
+	sp->timeout_established = 7440;
+	sp->timeout_fin = 60;
+	sp->timeout_time_wait = 60;
+	sp->timeout_close = 10;
+	sp->cookie_period = 64;
+	memcpy(sp->mss_table, default_mss_table, sizeof(default_mss_table));
+	sp->mss_table_len = (uint8_t)(sizeof(default_mss_table) / sizeof(default_mss_table[0]));
+	sp->syn_cache_size = 65536;
+	sp->auto_syn_rate = 20000;
+	sp->auto_cache_fill_pct = 75;
+	sp->default_mss = 1460;
+	sp->default_wscale = 7;
+	sp->default_sack = true;
+	sp->default_timestamps = true;
+	sp->learn_table_size = 4096;
+	sp->syn_retransmit_ms = 1000;
+	sp->syn_retries = 3;
+	sp->ratelimit_enabled = true;
+	sp->ratelimit_v4_prefix = 24;
+	sp->ratelimit_v6_prefix = 64;
+	sp->ratelimit_rate = 1000;
+	sp->ratelimit_burst = 2000;
+	sp->ratelimit_table_size = 65536;
+}
+
+/* ---- validation context and error reporting ---- */
+
+struct vctx {
+	const char *name;           /* file name for messages */
+	const char *text;           /* comment-blanked text, for positions */
+	size_t len;
+	struct cfg_path_seg path[CFG_PATH_MAX];
+	unsigned int depth;
+	char *err;
+	size_t errlen;
+};
+
+static void
+push_key(struct vctx *c, const char *key)
+{
+	/* the schema is 3 deep; the guard only protects against a bug */
+	if (c->depth < CFG_PATH_MAX)
+		c->path[c->depth] = (struct cfg_path_seg){ .key = key };
+	c->depth++;
+}
+
+static void
+push_index(struct vctx *c, size_t idx)
+{
+	if (c->depth < CFG_PATH_MAX)
+		c->path[c->depth] = (struct cfg_path_seg){ .key = NULL, .index = idx };
+	c->depth++;
+}
+
+static void
+pop(struct vctx *c)
+{
+	c->depth--;
+}
+
+/*
+ * Report an error at the current path. at_key: point at the key rather than
+ * the value; at_parent: point at the enclosing value (for a missing key).
+ */
+static int __attribute__((format(printf, 4, 5)))
+fail_at(struct vctx *c, bool at_key, bool at_parent, const char *fmt, ...)
+{
+	char path[256], msg[CFG_ERR_LEN];
+	unsigned int depth = c->depth < CFG_PATH_MAX ? c->depth : CFG_PATH_MAX;
+	struct cfg_pos pos;
+	va_list ap;
+
+	if (c->err == NULL || c->errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_path_format(c->path, depth, path, sizeof(path));
+	if (cfg_pos_lookup(c->text, c->len, c->path, at_parent && depth > 0 ? depth - 1 : depth,
+			   at_key, &pos) == 0)
+		snprintf(c->err, c->errlen, "%s: %s (line %u:%u): %s", c->name, path,
+			 pos.line, pos.col, msg);
+	else
+		snprintf(c->err, c->errlen, "%s: %s: %s", c->name, path, msg);
+	return -1;
+}
+
+#define fail(c, ...) fail_at(c, false, false, __VA_ARGS__)
+
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a fractional number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "something else";
+}
+
+/* "\"a\" or \"b\"" or "one of \"a\", \"b\", \"c\"" */
+static void
+names_list(const char *const *names, char *buf, size_t size)
+{
+	size_t n = 0, k, used;
+
+	while (names[n] != NULL)
+		n++;
+	used = (size_t)snprintf(buf, size, "%s", n == 2 ? "" : "one of ");
+	for (k = 0; k < n && used < size; k++)
+		used += (size_t)snprintf(buf + used, size - used, "%s\"%s\"",
+					 k == 0 ? "" : (n == 2 ? " or " : ", "), names[k]);
+}
+
+static int
+enum_index(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void
+store_uint(void *p, uint8_t size, uint64_t v)
+{
+	switch (size) {
+	case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+static uint64_t
+load_uint(const void *p, uint8_t size)
+{
+	switch (size) {
+	case 1: { uint8_t x; memcpy(&x, p, 1); return x; }
+	case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+	case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+	default: { uint64_t x; memcpy(&x, p, 8); return x; }
+	}
+}
+
+static int
+get_uint(struct vctx *c, const json_t *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return fail(c, "expected an integer, got %s", type_name(v));
+	x = json_integer_value(v);
+	if (x < 0 || (uint64_t)x < min || (uint64_t)x > max)
+		return fail(c, "%" JSON_INTEGER_FORMAT " is out of range %" PRIu64 "..%" PRIu64,
+			    x, min, max);
+	*out = (uint64_t)x;
+	return 0;
+}
+
+static int parse_object(struct vctx *c, const json_t *obj, const struct field *fields,
+			void *base);
+
+static int
+parse_mss_table(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp)
+{
+	size_t n, i;
+	uint64_t v;
+
+	if (!json_is_array(arr))
+		return fail(c, "expected an array, got %s", type_name(arr));
+	n = json_array_size(arr);
+	if (n == 0)
+		return fail(c, "must hold 1..%d MSS values, got none", CFG_MAX_MSS_TABLE);
+	for (i = 0; i < n; i++) {
+		push_index(c, i);
+		if (i >= CFG_MAX_MSS_TABLE)
+			return fail(c, "too many entries: the table holds at most %d MSS values",
+				    CFG_MAX_MSS_TABLE);
+		if (get_uint(c, json_array_get(arr, i), 88, 65535, &v) < 0)
+			return -1;
+		if (i > 0 && v <= sp->mss_table[i - 1])
+			return fail(c, "%" PRIu64 " must be greater than the previous entry %u "
+				    "(the table is strictly ascending)", v, sp->mss_table[i - 1]);
+		sp->mss_table[i] = (uint16_t)v;
+		pop(c);
+	}
+	sp->mss_table_len = (uint8_t)n;
+	return 0;
+}
+
+static int
+parse_ports(struct vctx *c, const json_t *arr, struct synproxy_config *cfg)
+{
+	size_t n, i;
+
+	if (!json_is_array(arr))
+		return fail(c, "expected an array, got %s", type_name(arr));
+	n = json_array_size(arr);
+	if (n < CFG_MAX_PORTS)
+		return fail(c, "expected exactly 2 ports (one lan, one wan), got %zu", n);
+	for (i = 0; i < n; i++) {
+		struct cfg_port *p;
+
+		push_index(c, i);
+		if (i >= CFG_MAX_PORTS)
+			return fail(c, "too many ports: expected exactly 2 (one lan, one wan)");
+		p = &cfg->ports[i];
+		if (parse_object(c, json_array_get(arr, i), port_fields, p) < 0)
+			return -1;
+		if (i > 0 && p->role == cfg->ports[0].role) {
+			push_key(c, "role");
+			return fail(c, "duplicate role \"%s\": one port must be lan, the other wan",
+				    role_names[p->role]);
+		}
+		if (i > 0 && strcmp(p->name, cfg->ports[0].name) == 0) {
+			push_key(c, "name");
+			return fail(c, "duplicate port name (also used by $.ports[0])");
+		}
+		pop(c);
+	}
+	cfg->nb_ports = (uint8_t)n;
+	return 0;
+}
+
+static int
+parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
+{
+	char *p = (char *)base + f->off;
+	char list[128];
+	uint64_t u;
+	int idx;
+
+	switch (f->type) {
+	case FT_UINT:
+		if (get_uint(c, v, f->min, f->max, &u) < 0)
+			return -1;
+		if (f->pow2 && (u & (u - 1)) != 0)
+			return fail(c, "%" PRIu64 " is not a power of two", u);
+		store_uint(p, f->size, u);
+		return 0;
+	case FT_BOOL:
+		if (!json_is_boolean(v))
+			return fail(c, "expected true or false, got %s", type_name(v));
+		*(bool *)p = json_is_true(v);
+		return 0;
+	case FT_ENUM:
+	case FT_STR_ENUM:
+		names_list(f->names, list, sizeof(list));
+		if (!json_is_string(v))
+			return fail(c, "expected %s, got %s", list, type_name(v));
+		idx = enum_index(f->names, json_string_value(v));
+		if (idx < 0)
+			return fail(c, "expected %s", list);
+		if (f->type == FT_ENUM)
+			store_uint(p, f->size, (uint64_t)idx);
+		else
+			snprintf(p, f->size, "%s", f->names[idx]);
+		return 0;
+	case FT_STRING:
+		/* only port names are free text, sized CFG_NAME_LEN */
+		if (!json_is_string(v))
+			return fail(c, "expected a string, got %s", type_name(v));
+		if (json_string_length(v) == 0 || json_string_length(v) >= CFG_NAME_LEN ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return fail(c, "must be 1..%d characters", CFG_NAME_LEN - 1);
+		memcpy(p, json_string_value(v), json_string_length(v) + 1);
+		return 0;
+	case FT_OBJECT:
+		return parse_object(c, v, f->sub, base);
+	case FT_MSS_TABLE:
+		return parse_mss_table(c, v, &((struct synproxy_config *)base)->synproxy);
+	case FT_PORTS:
+		return parse_ports(c, v, base);
+	}
+	return fail(c, "internal error: unknown field type");
+}
+
+static const struct field *
+find_field(const struct field *fields, const char *key)
+{
+	for (; fields->key != NULL; fields++)
+		if (strcmp(fields->key, key) == 0)
+			return fields;
+	return NULL;
+}
+
+static int
+parse_object(struct vctx *c, const json_t *obj, const struct field *fields, void *base)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return fail(c, "expected an object, got %s", type_name(obj));
+	/* jansson keeps members in file order, so the first bad one is reported */
+	json_object_foreach((json_t *)obj, key, v) {
+		const struct field *f = find_field(fields, key);
+
+		push_key(c, key);
+		if (f == NULL)
+			return fail_at(c, true, false, "unknown key");
+		if (parse_field(c, v, f, base) < 0)
+			return -1;
+		pop(c);
+	}
+	for (const struct field *f = fields; f->key != NULL; f++) {
+		if (f->required && json_object_get(obj, f->key) == NULL) {
+			push_key(c, f->key);
+			return fail_at(c, false, true, "missing required key");
+		}
+	}
+	return 0;
+}
+
+/* ---- comments ---- */
+
+/*
+ * Copy in to out with comments replaced: one space per comment character
+ * (UTF-8 continuation bytes vanish), newlines kept, so every line:column after
+ * a comment is unchanged. Returns the output length, or -1 with *bad at the
+ * start of an unterminated block comment.
+ */
+static long
+blank_comments(const char *in, size_t len, char *out, size_t *bad)
+{
+	size_t i = 0, o = 0;
+	bool in_string = false;
+
+	while (i < len) {
+		char ch = in[i];
+
+		if (in_string) {
+			out[o++] = ch;
+			if (ch == '\\' && i + 1 < len)
+				out[o++] = in[++i];
+			else if (ch == '"')
+				in_string = false;
+			i++;
+		} else if (ch == '/' && i + 1 < len && (in[i + 1] == '/' || in[i + 1] == '*')) {
+			bool block = in[i + 1] == '*';
+			size_t start = i;
+
+			out[o++] = ' ';
+			out[o++] = ' ';
+			for (i += 2;; i++) {
+				if (i >= len) {
+					if (block) {
+						*bad = start;
+						return -1;
+					}
+					break;
+				}
+				if (!block && in[i] == '\n')
+					break;
+				if (block && in[i] == '*' && i + 1 < len && in[i + 1] == '/') {
+					out[o++] = ' ';
+					out[o++] = ' ';
+					i += 2;
+					break;
+				}
+				if (in[i] == '\n')
+					out[o++] = '\n';
+				else if (((unsigned char)in[i] & 0xc0) != 0x80)
+					out[o++] = ' ';
+			}
+		} else {
+			if (ch == '"')
+				in_string = true;
+			out[o++] = ch;
+			i++;
+		}
+	}
+	return (long)o;
+}
+
+/* ---- loading ---- */
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* jansson only says "near ..." for a duplicate key: find its path and place. */
+static void
+report_duplicate(const char *text, size_t len, const char *name, const json_error_t *je,
+		 char *err, size_t errlen)
+{
+	struct cfg_path_seg path[CFG_PATH_MAX];
+	char pbuf[256], *keys = malloc(len + CFG_PATH_MAX + 1);
+	unsigned int depth;
+	struct cfg_pos pos;
+
+	if (keys != NULL && cfg_pos_find_duplicate(text, len, path, &depth, keys, &pos) == 0) {
+		cfg_path_format(path, depth, pbuf, sizeof(pbuf));
+		set_err(err, errlen, "%s: %s (line %u:%u): duplicate key", name, pbuf,
+			pos.line, pos.col);
+	} else {
+		set_err(err, errlen, "%s:%d:%d: %s", name, je->line, je->column, je->text);
+	}
+	free(keys);
+}
+
+static int
+load_buffer(struct synproxy_config *cfg, const char *text, size_t len, const char *name,
+	    char *err, size_t errlen)
+{
+	struct synproxy_config *tmp = NULL;
+	struct vctx c;
+	json_error_t je;
+	json_t *root = NULL;
+	char *clean;
+	size_t bad = 0;
+	long clen;
+	int ret = -1;
+
+	if (name == NULL)
+		name = "<config>";
+	clean = malloc(len + 1);
+	tmp = malloc(sizeof(*tmp));
+	if (clean == NULL || tmp == NULL) {
+		set_err(err, errlen, "%s: out of memory", name);
+		goto out;
+	}
+	clen = blank_comments(text, len, clean, &bad);
+	if (clen < 0) {
+		struct cfg_pos p = cfg_pos_of_offset(text, len, bad);
+
+		set_err(err, errlen, "%s:%u:%u: unterminated /* comment", name, p.line, p.col);
+		goto out;
+	}
+	clean[clen] = '\0';
+
+	root = json_loadb(clean, (size_t)clen, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		if (json_error_code(&je) == json_error_duplicate_key)
+			report_duplicate(clean, (size_t)clen, name, &je, err, errlen);
+		else
+			set_err(err, errlen, "%s:%d:%d: %s", name, je.line, je.column, je.text);
+		goto out;
+	}
+
+	config_defaults(tmp);
+	c = (struct vctx){ .name = name, .text = clean, .len = (size_t)clen,
+			   .err = err, .errlen = errlen };
+	if (parse_object(&c, root, top_fields, tmp) < 0)
+		goto out;
+	snprintf(tmp->path, sizeof(tmp->path), "%s", name);
+	*cfg = *tmp;
+	ret = 0;
+out:
+	json_decref(root);
+	free(tmp);
+	free(clean);
+	return ret;
+}
+
+int
+config_load_string(struct synproxy_config *cfg, const char *text, const char *name,
+		   char *err, size_t errlen)
+{
+	if (cfg == NULL || text == NULL) {
+		set_err(err, errlen, "%s: no configuration given", name ? name : "<config>");
+		return -1;
+	}
+	return load_buffer(cfg, text, strlen(text), name, err, errlen);
+}
+
+int
+config_load_file(struct synproxy_config *cfg, const char *path, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0, n;
+	FILE *f;
+	int ret = -1;
+
+	if (cfg == NULL || path == NULL) {
+		set_err(err, errlen, "config: no file given");
+		return -1;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	/* one byte more than allowed, to tell "exactly the limit" from "too big" */
+	buf = malloc(CFG_MAX_FILE + 1);
+	if (buf == NULL) {
+		set_err(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	while (len <= CFG_MAX_FILE && (n = fread(buf + len, 1, CFG_MAX_FILE + 1 - len, f)) > 0)
+		len += n;
+	if (ferror(f)) {
+		set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len > CFG_MAX_FILE) {
+		set_err(err, errlen, "%s: larger than %u bytes, not a config", path, CFG_MAX_FILE);
+		goto out;
+	}
+	ret = load_buffer(cfg, buf, len, path, err, errlen);
+out:
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
+/* ---- rendering ---- */
+
+static json_t *render_object(const struct field *fields, const void *base);
+
+static json_t *
+render_field(const struct field *f, const void *base)
+{
+	const char *p = (const char *)base + f->off;
+	const struct synproxy_config *cfg = base;
+	json_t *a;
+	uint64_t u;
+	size_t n;
+
+	switch (f->type) {
+	case FT_UINT:
+		return json_integer((json_int_t)load_uint(p, f->size));
+	case FT_BOOL:
+		return json_boolean(*(const bool *)p);
+	case FT_ENUM:
+		u = load_uint(p, f->size);
+		for (n = 0; f->names[n] != NULL; n++)
+			if (n == u)
+				return json_string(f->names[n]);
+		return json_null();
+	case FT_STR_ENUM:
+		return json_string(p);
+	case FT_STRING:
+		/* NULL for invalid UTF-8: render null rather than fail the whole dump */
+		a = json_string(p);
+		return a != NULL ? a : json_null();
+	case FT_OBJECT:
+		return render_object(f->sub, base);
+	case FT_MSS_TABLE:
+		a = json_array();
+		n = cfg->synproxy.mss_table_len;
+		for (size_t i = 0; a != NULL && i < n && i < CFG_MAX_MSS_TABLE; i++)
+			json_array_append_new(a, json_integer(cfg->synproxy.mss_table[i]));
+		return a;
+	case FT_PORTS:
+		a = json_array();
+		for (size_t i = 0; a != NULL && i < cfg->nb_ports && i < CFG_MAX_PORTS; i++)
+			json_array_append_new(a, render_object(port_fields, &cfg->ports[i]));
+		return a;
+	}
+	return json_null();
+}
+
+static json_t *
+render_object(const struct field *fields, const void *base)
+{
+	json_t *o = json_object();
+
+	for (; o != NULL && fields->key != NULL; fields++)
+		json_object_set_new(o, fields->key, render_field(fields, base));
+	return o;
+}
+
+char *
+config_to_json(const struct synproxy_config *cfg)
+{
+	json_t *root;
+	char *s;
+
+	if (cfg == NULL)
+		return NULL;
+	root = render_object(top_fields, cfg);
+	if (root == NULL)
+		return NULL;
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}
+
+const struct cfg_port *
+config_port_by_role(const struct synproxy_config *cfg, enum cfg_port_role r)
+{
+	for (unsigned int i = 0; cfg != NULL && i < cfg->nb_ports && i < CFG_MAX_PORTS; i++)
+		if (cfg->ports[i].role == r)
+			return &cfg->ports[i];
+	return NULL;
+}

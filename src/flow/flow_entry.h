@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flow_entry.h - per-connection state, one 64-byte cache line at most.
+ *
+ * The flow table (flow_table.h) owns storage and expiry; the proxy state
+ * machine (fwd/synproxy.c) owns the meaning of the fields. The key lives in the
+ * table's hash, not here, so an entry is pure state.
+ *
+ * Times are the worker's millisecond clock (uint32_t, wraps after 49 days:
+ * always compare with (int32_t)(a - b)).
+ */
+#ifndef SYNPROXY_FLOW_ENTRY_H
+#define SYNPROXY_FLOW_ENTRY_H
+
+#include <stdint.h>
+
+enum flow_state {
+	FLOW_S_FREE = 0,     /* slot unused */
+	FLOW_S_SYN_SENT,     /* proxied: client validated, SYN sent to the server */
+	FLOW_S_LAN_SYN,      /* pass-through: SYN seen from the LAN, waiting for the answer */
+	FLOW_S_ESTABLISHED,
+	FLOW_S_FIN_WAIT,     /* one side has sent FIN */
+	FLOW_S_TIME_WAIT,    /* both FINs seen */
+	FLOW_S_CLOSED,       /* RST seen */
+	FLOW_S_MAX
+};
+
+/* flags */
+#define FLOW_F_PROXIED   0x01  /* WAN-initiated, translated; else LAN-initiated pass-through */
+#define FLOW_F_TS        0x02  /* timestamps in use on both halves: translate TSval/TSecr */
+#define FLOW_F_SACK      0x04  /* SACK permitted: translate SACK blocks */
+#define FLOW_F_WIN_ADJ   0x08  /* server wscale differs from what the client was told */
+#define FLOW_F_WAN_FIN   0x10  /* FIN seen from the WAN side */
+#define FLOW_F_LAN_FIN   0x20  /* FIN seen from the LAN side */
+#define FLOW_F_ECN       0x40
+#define FLOW_F_CWIN_ADJ  0x80  /* server ignores window scaling the client uses: unscale WAN->LAN windows */
+
+#define FLOW_WSCALE_NONE 0xf
+
+struct flow_entry {
+	uint32_t last_seen;      /* ms clock of the last packet */
+	uint8_t state;           /* enum flow_state */
+	uint8_t flags;           /* FLOW_F_* */
+	uint8_t wan_wscale;      /* client's window scale, FLOW_WSCALE_NONE if absent */
+	uint8_t lan_wscale;      /* server's window scale */
+	uint8_t proxy_wscale;    /* window scale the proxy announced to the client */
+	uint8_t retries;         /* SYN retransmissions sent to the server */
+	uint16_t client_mss;     /* MSS the client offered (exact from cache, else decoded) */
+	uint32_t seq_delta;      /* proxy ISN - server ISN: added to LAN->WAN seq, taken from WAN->LAN ack/SACK */
+	uint32_t ts_delta;       /* proxy TSval - server TSval: added to LAN->WAN TSval, taken from WAN->LAN TSecr */
+	uint32_t wan_end;        /* highest seq + len seen from the WAN side (client's sequence space) */
+	uint32_t lan_end;        /* highest seq + len seen from the LAN side (server's sequence space) */
+	uint32_t wan_maxwin;     /* largest scaled window the client advertised */
+	uint32_t lan_maxwin;     /* largest scaled window the server advertised */
+	uint32_t client_isn;     /* client's ISN (seq of its SYN) */
+	uint32_t proxy_isn;      /* ISN the proxy gave the client (the cookie) */
+	uint32_t client_tsval;   /* client's latest TSval, echoed in the proxy's own packets */
+	uint32_t pending;        /* index of the SYN kept for retransmission, UINT32_MAX if none */
+	uint32_t wan_fin_seq;    /* seq of the client's FIN (client space) */
+	uint32_t lan_fin_seq;    /* seq of the server's FIN (server space) */
+};
+
+_Static_assert(sizeof(struct flow_entry) <= 64, "a flow must fit one cache line");
+
+#endif

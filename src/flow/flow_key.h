@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flow_key.h - the one key every per-lcore table uses for a TCP/UDP connection.
+ *
+ * The proxy knows which port a frame came in on, so it needs no sorting to make
+ * both directions meet: the WAN-side endpoint (the client of a proxied
+ * connection) always goes first. A frame from the WAN fills wan_* from its
+ * source; a frame from the LAN fills wan_* from its destination.
+ *
+ * IPv4 addresses sit in word 0 with words 1..3 zero. All fields are in network
+ * byte order, and every padding byte is zero, so the struct can be hashed and
+ * compared as 40 raw bytes.
+ */
+#ifndef SYNPROXY_FLOW_KEY_H
+#define SYNPROXY_FLOW_KEY_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define FLOW_AF_INET  4
+#define FLOW_AF_INET6 6
+
+struct flow_key {
+	uint32_t wan_addr[4];
+	uint32_t lan_addr[4];
+	uint16_t wan_port;
+	uint16_t lan_port;
+	uint8_t family;   /* FLOW_AF_INET or FLOW_AF_INET6 */
+	uint8_t proto;    /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t zero;    /* always 0: keeps memcmp/hash well defined */
+};
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key must stay 40 bytes");
+
+static inline void
+flow_key_v4(struct flow_key *k, uint32_t wan_addr, uint32_t lan_addr,
+	    uint16_t wan_port, uint16_t lan_port, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->wan_addr[0] = wan_addr;
+	k->lan_addr[0] = lan_addr;
+	k->wan_port = wan_port;
+	k->lan_port = lan_port;
+	k->family = FLOW_AF_INET;
+	k->proto = proto;
+}
+
+static inline void
+flow_key_v6(struct flow_key *k, const void *wan_addr, const void *lan_addr,
+	    uint16_t wan_port, uint16_t lan_port, uint8_t proto)
+{
+	memcpy(k->wan_addr, wan_addr, 16);
+	memcpy(k->lan_addr, lan_addr, 16);
+	k->wan_port = wan_port;
+	k->lan_port = lan_port;
+	k->family = FLOW_AF_INET6;
+	k->proto = proto;
+	k->zero = 0;
+}
+
+#endif

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c - dpdk-synproxy: command line, startup, the control loop, shutdown.
+ *
+ *   dpdk-synproxy [EAL options] -- [--config FILE] [--check] [--help] [--version]
+ *
+ * The config is read and validated before EAL touches any device, so a bad
+ * file costs nothing. The main lcore then does control only: telemetry (its
+ * own thread), cookie secret rotation, signals and the final report; every
+ * other lcore is a worker owning queue i on both ports.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pdump.h>
+#include <rte_version.h>
+
+#include "app.h"
+#include "port.h"
+#include "fwd/synproxy.h"
+
+#ifndef SYNPROXY_VERSION
+#define SYNPROXY_VERSION "dev"
+#endif
+
+struct app app;
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [--config FILE] [--check] [--help] [--version]\n"
+	       "\n"
+	       "Inline TCP SYN proxy: a transparent bridge between a LAN and a WAN port.\n"
+	       "  --config FILE  JSON configuration (comments allowed); without it the embedded\n"
+	       "                 namespace-demo default is used (ports net_af_packet0 = lan,\n"
+	       "                 net_af_packet1 = wan)\n"
+	       "  --check        validate the configuration, print it with defaults filled, exit\n"
+	       "  --version      print the version\n"
+	       "  --help         this text\n"
+	       "\n"
+	       "Example: %s -l 0-2 -a 0000:03:00.0 -a 0000:03:00.1 -- --config /etc/dpdk-synproxy.json\n"
+	       "Telemetry: /synproxy/stats /synproxy/lcores /synproxy/ports /synproxy/config\n",
+	       prog, prog);
+}
+
+struct app_opts {
+	const char *config;
+	int check;
+};
+
+/* Options after "--". Returns 0 to go on, 1 to exit 0, -1 to exit 1. */
+static int
+parse_app_args(int argc, char **argv, struct app_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'k': o->check = 1; break;
+		case 'h': usage("dpdk-synproxy"); return 1;
+		case 'v': printf("dpdk-synproxy %s (DPDK %s)\n", SYNPROXY_VERSION, rte_version()); return 1;
+		default:
+			fprintf(stderr, "dpdk-synproxy: unknown or incomplete option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dpdk-synproxy: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	worker_quit = true;
+}
+
+static int
+load_config(const struct app_opts *o, struct synproxy_config *cfg)
+{
+	char err[CFG_ERR_LEN];
+	int ret;
+
+	if (o->config)
+		ret = config_load_file(cfg, o->config, err, sizeof(err));
+	else
+		ret = config_load_string(cfg, config_embedded_default, "<embedded default>",
+					 err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "dpdk-synproxy: config error: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_log_level(const char *name)
+{
+	static const char *const names[] = { "", "emerg", "alert", "crit", "error",
+					     "warning", "notice", "info", "debug" };
+	for (unsigned i = 1; i < RTE_DIM(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return rte_log_set_level(synproxy_logtype, i);
+	return -1;
+}
+
+static int
+create_workers(char *msg, size_t msglen)
+{
+	unsigned lcore;
+	uint16_t n = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) n++;
+	if (n == 0) {
+		snprintf(msg, msglen, "no worker lcore: give at least two lcores (-l 0-1): "
+			 "the main lcore does control only");
+		return -1;
+	}
+	if (n > MAX_WORKERS) {
+		snprintf(msg, msglen, "%u workers, at most %u supported", n, MAX_WORKERS);
+		return -1;
+	}
+	app.nb_workers = n;
+	uint16_t i = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		int socket = rte_lcore_to_socket_id(lcore);
+		struct worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL) {
+			snprintf(msg, msglen, "out of memory for worker %u", i);
+			return -1;
+		}
+		worker_init(w, i, n);
+		w->lcore_id = lcore;
+		w->burst = app.cfg.burst_size;
+		w->tx_retries = app.cfg.tx_retries;
+		w->mp = app.mp;
+		app.workers[i++] = w;
+	}
+	return 0;
+}
+
+static int
+setup_steering(char *msg, size_t msglen)
+{
+	static struct rte_ring *inboxes[MAX_WORKERS];
+	bool sw = port_software_steering();
+
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		struct worker *w = app.workers[i];
+		w->port[ROLE_LAN] = port_infos[ROLE_LAN].port_id;
+		w->port[ROLE_WAN] = port_infos[ROLE_WAN].port_id;
+		w->poll_rx[ROLE_LAN] = i < port_infos[ROLE_LAN].nb_rxq;
+		w->poll_rx[ROLE_WAN] = i < port_infos[ROLE_WAN].nb_rxq;
+		w->steer_sw = sw;
+		if (!sw)
+			continue;
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "steer_%u", i);
+		int socket = rte_lcore_to_socket_id(w->lcore_id);
+		inboxes[i] = rte_ring_create(name, app.cfg.steer_ring_size, socket, RING_F_SC_DEQ);
+		w->steer_stash = rte_zmalloc_socket("stash", sizeof(struct rte_mbuf *) *
+						    app.nb_workers * w->burst, 0, socket);
+		if (inboxes[i] == NULL || w->steer_stash == NULL) {
+			snprintf(msg, msglen, "steering ring for worker %u: %s", i, rte_strerror(rte_errno));
+			return -1;
+		}
+		w->inbox = inboxes[i];
+		w->inboxes = inboxes;
+	}
+	return 0;
+}
+
+static int
+setup_synproxy(struct cookie_secrets **secrets, char *msg, size_t msglen)
+{
+	if (!app.cfg.synproxy.enabled) {
+		SP_LOG(NOTICE, "synproxy disabled in the config: pure bridge");
+		return 0;
+	}
+	*secrets = synproxy_secrets_create(&app.cfg);
+	if (*secrets == NULL) {
+		snprintf(msg, msglen, "cannot create cookie secrets (no OS random source?)");
+		return -1;
+	}
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		struct worker *w = app.workers[i];
+		w->sp = synproxy_lcore_create(&app.cfg, *secrets, i,
+					      rte_lcore_to_socket_id(w->lcore_id), app.mp);
+		if (w->sp == NULL) {
+			snprintf(msg, msglen, "synproxy state for worker %u: out of memory "
+				 "(flow_table_size %u, syn_cache_size %u)", i,
+				 app.cfg.synproxy.flow_table_size, app.cfg.synproxy.syn_cache_size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+print_totals(void)
+{
+	struct bridge_stats t;
+	memset(&t, 0, sizeof(t));
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+#define X(n) t.n += app.workers[i]->stats.n;
+		BRIDGE_COUNTERS(X)
+#undef X
+	}
+	printf("dpdk-synproxy: final totals:");
+#define X(n) printf(" %s=%" PRIu64, #n, t.n);
+	BRIDGE_COUNTERS(X)
+#undef X
+	printf("\n");
+	if (app.cfg.synproxy.enabled) {
+		struct synproxy_stats s;
+		memset(&s, 0, sizeof(s));
+		for (uint16_t i = 0; i < app.nb_workers; i++) {
+			if (app.workers[i]->sp == NULL)
+				continue;
+			const struct synproxy_stats *ws = synproxy_lcore_stats(app.workers[i]->sp);
+#define X(n) s.n += ws->n;
+			SYNPROXY_COUNTERS(X)
+#undef X
+		}
+		printf("dpdk-synproxy: synproxy totals:");
+#define X(n) if (s.n) printf(" %s=%" PRIu64, #n, s.n);
+		SYNPROXY_COUNTERS(X)
+#undef X
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_opts opts = { NULL, 0 };
+	char msg[CFG_ERR_LEN];
+	int sep = -1, ret;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
+	/* `dpdk-synproxy --help` / `--version` without EAL arguments. */
+	if (sep < 0 && argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+				     strcmp(argv[1], "--version") == 0)) {
+		char *a[] = { argv[0], argv[1], NULL };
+		return parse_app_args(2, a, &opts) > 0 ? 0 : 1;
+	}
+	if (sep >= 0) {
+		argv[sep] = argv[0];
+		ret = parse_app_args(argc - sep, argv + sep, &opts);
+		if (ret != 0)
+			return ret > 0 ? 0 : 1;
+		argc = sep;
+	}
+	config_defaults(&app.cfg);
+	if (load_config(&opts, &app.cfg) != 0)
+		return 1;
+	if (opts.check) {
+		char *text = config_to_json(&app.cfg);
+		printf("%s\nconfig OK: %s\n", text ? text : "", opts.config ? opts.config : "<embedded default>");
+		free(text);
+		return 0;
+	}
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "dpdk-synproxy: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	set_log_level(app.cfg.log_level);
+	worker_clock_init();
+	app.start_tsc = rte_get_tsc_cycles();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	struct cookie_secrets *secrets = NULL;
+	int rc = 1;
+	if (port_resolve(&app.cfg, msg, sizeof(msg)) != 0)
+		goto fail;
+	unsigned data_room = RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (unsigned)app.cfg.mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN +
+				     2 * 4 /* QinQ */ + RTE_PKTMBUF_HEADROOM);
+	app.mp = rte_pktmbuf_pool_create("mbufs", app.cfg.mempool_size, app.cfg.mempool_cache, 0,
+					 data_room, rte_socket_id());
+	if (app.mp == NULL) {
+		snprintf(msg, sizeof(msg), "cannot create a pool of %u mbufs: %s (hugepages? -m?)",
+			 app.cfg.mempool_size, rte_strerror(rte_errno));
+		goto fail;
+	}
+	if (create_workers(msg, sizeof(msg)) != 0 ||
+	    port_setup_all(&app.cfg, app.nb_workers, app.mp, msg, sizeof(msg)) != 0 ||
+	    setup_steering(msg, sizeof(msg)) != 0 ||
+	    setup_synproxy(&secrets, msg, sizeof(msg)) != 0)
+		goto fail;
+	if (telemetry_register() != 0)
+		SP_LOG(WARNING, "telemetry commands not registered (telemetry disabled?)");
+	if (rte_pdump_init() != 0)
+		SP_LOG(WARNING, "pdump unavailable (needs a multi-process EAL, not --in-memory): "
+		       "dpdk-dumpcap cannot attach");
+
+	for (uint16_t i = 0; i < app.nb_workers; i++)
+		rte_eal_remote_launch(worker_main, app.workers[i], app.workers[i]->lcore_id);
+	printf("dpdk-synproxy %s: forwarding started: %u worker(s), lan '%s' <-> wan '%s', synproxy %s\n",
+	       SYNPROXY_VERSION, app.nb_workers, port_infos[ROLE_LAN].name, port_infos[ROLE_WAN].name,
+	       app.cfg.synproxy.enabled ? "on" : "off");
+	fflush(stdout);
+
+	uint64_t hz = rte_get_timer_hz(), next_rotate = 0;
+	while (!worker_quit) {
+		uint64_t now = rte_get_timer_cycles();
+		if (secrets != NULL && now >= next_rotate) {
+			synproxy_secrets_rotate(secrets);
+			next_rotate = now + hz;
+		}
+		rte_delay_us_sleep(50 * 1000);
+	}
+	rte_eal_mp_wait_lcore();
+	for (uint16_t i = 0; i < app.nb_workers; i++)
+		worker_drain_inbox(app.workers[i]);
+	rc = 0;
+	print_totals();
+	goto out;
+fail:
+	fprintf(stderr, "dpdk-synproxy: %s\n", msg);
+	worker_quit = true;
+out:
+	rte_pdump_uninit();
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		if (app.workers[i] && app.workers[i]->sp)
+			synproxy_lcore_free(app.workers[i]->sp);
+	}
+	port_stop_all();
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cookie.h - stateless SYN cookies: the sequence cookie, the timestamp cookie
+ * and the rotating secrets behind them.
+ *
+ * Sequence cookie. The ISN of the proxy's SYN-ACK is
+ *
+ *	cookie = client_isn + C
+ *	C      = (t & 3) << 30 | ((mss_idx ^ (h >> 27)) & 7) << 27 | (h & 0x07ffffff)
+ *	h      = low 32 bits of SipHash-2-4(secret[t & 3], flow_key || client_isn || t)
+ *	t      = now_sec / period
+ *
+ * The client's ACK gives back client_isn + 1 (its seq) and cookie + 1 (its ack),
+ * so C can be recomputed from the ACK alone. The two period bits say which
+ * secret to use, so a check costs exactly one SipHash; a cookie is good in the
+ * period it was made and the next one (a lifetime of one to two periods).
+ * t itself is hashed too, so a key that came round again after four periods
+ * still cannot revive an old cookie.
+ *
+ * The 3 MSS bits are masked with hash bits but NOT authenticated: a flip there
+ * changes only the decoded MSS index. That is harmless - a peer that completes
+ * the handshake could have offered any MSS in its SYN anyway - but an index
+ * beyond the configured table must never be used, so cookie_decode_ack()
+ * rejects it. The 27 hash bits give a forger a 2^-27 chance per guess.
+ *
+ * Timestamp cookie. When the client sent a timestamp option, the low 8 bits of
+ * the SYN-ACK's TSval carry what the sequence cookie has no room for:
+ *	bits 7..4  window scale 0..14, or 15 = the client sent no wscale option
+ *	bit  3     SACK permitted
+ *	bit  2     ECN setup (ECE+CWR on the SYN)
+ *	bits 1..0  MSS fine bits: which quarter of [mss[i], mss[i+1]) the MSS was in
+ * The upper 24 bits are the proxy's millisecond clock. The client echoes the
+ * TSval as TSecr in its ACK. These bits are not authenticated either, for the
+ * same reason as the MSS bits: they only describe what the peer itself offers.
+ *
+ * Secrets. Four slots indexed by t & 3. Workers only ever read the slots for t
+ * and t - 1. The control lcore calls cookie_secrets_rotate() about once a second;
+ * it writes only slot (t + 1) & 3, once per period, and that slot is read by
+ * nobody until period t + 1 starts - normally a whole period later (the
+ * default period is 64 s; use at least 2 s so the write is never concurrent
+ * with the first reads). Hence no lock: a write barrier orders the key before
+ * the gen[] mark that records it, and time orders it before its first use.
+ *
+ * MSS table. Up to 8 ascending MSS values (default 536 1220 1330 1360 1400
+ * 1440 1452 1460). A client MSS is encoded as the index of the largest entry
+ * not above it, plus 2 fine bits, and decodes to a value that is never larger
+ * than what the client offered. A client MSS below mss[0] encodes as index 0
+ * and decodes to mss[0]; mss[0] should therefore be 536, the RFC 9293 default
+ * every TCP must accept.
+ */
+#ifndef SYNPROXY_COOKIE_H
+#define SYNPROXY_COOKIE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow_key.h"
+#include "syncookie/siphash.h"
+
+#define COOKIE_SLOTS          4
+#define COOKIE_MSS_MAX        8       /* entries in the MSS table (3 index bits) */
+#define COOKIE_MSS_DEFAULT    536     /* RFC 9293 default MSS */
+#define COOKIE_WSCALE_MAX     14      /* RFC 7323 limit */
+#define COOKIE_WSCALE_NONE    0xf     /* the client sent no window-scale option */
+
+#define COOKIE_HASH_MASK      UINT32_C(0x07ffffff)
+#define COOKIE_MSS_SHIFT      27
+#define COOKIE_PERIOD_SHIFT   30
+
+struct cookie_secrets {
+	uint64_t key[COOKIE_SLOTS][2];  /* SipHash k0/k1 per slot, slot = t & 3 */
+	uint32_t period;                /* seconds */
+	uint32_t gen[COOKIE_SLOTS];     /* the period counter each slot was made for */
+};
+
+struct cookie_mss_table {
+	uint16_t mss[COOKIE_MSS_MAX];   /* strictly ascending */
+	uint8_t n;                      /* 1..8 */
+};
+
+/* What the client offered in its SYN, as far as a cookie can remember it. */
+struct cookie_opts {
+	uint16_t mss;
+	uint8_t wscale;                 /* 0..14, or COOKIE_WSCALE_NONE */
+	uint8_t sack:1, ts:1, ecn:1,
+		mss_fine:2;             /* quarter within the MSS table step (TS cookie) */
+};
+
+/*
+ * Fill the slots for t - 1, t and t + 1 (t = now_sec / period_sec) with fresh
+ * random keys from getrandom(2), or /dev/urandom if that fails. Returns 0, or
+ * -1 if period_sec is 0 or no random source works.
+ */
+int cookie_secrets_init(struct cookie_secrets *s, uint32_t period_sec, uint32_t now_sec);
+
+/*
+ * Control lcore, about once a second: make sure slot (t + 1) & 3 holds a key
+ * made for period t + 1. Returns 1 if a new key was published, 0 if it was
+ * already there, -1 if the random source failed (the old key stays; since t
+ * is hashed in, reusing it never makes an old cookie valid again).
+ */
+int cookie_secrets_rotate(struct cookie_secrets *s, uint32_t now_sec);
+
+/*
+ * len bytes from the kernel CSPRNG (getrandom without blocking, else
+ * /dev/urandom). 0, or -1 if neither works. Also used for other secret seeds.
+ */
+int cookie_random_bytes(void *buf, size_t len);
+
+/* Validate and load an MSS table: 1..8 entries, non-zero, strictly ascending. */
+int cookie_mss_table_init(struct cookie_mss_table *tbl, const uint16_t *mss, unsigned int n);
+
+/* The default table: 536 1220 1330 1360 1400 1440 1452 1460. */
+void cookie_mss_table_default(struct cookie_mss_table *tbl);
+
+/* Window scale as the cookie stores it, from the SYN's option (present or not). */
+static inline uint8_t
+cookie_wscale_from_syn(bool present, uint8_t value)
+{
+	if (!present)
+		return COOKIE_WSCALE_NONE;
+	return value > COOKIE_WSCALE_MAX ? COOKIE_WSCALE_MAX : value;
+}
+
+static inline uint32_t
+cookie_period_counter(const struct cookie_secrets *s, uint32_t now_sec)
+{
+	/* A zeroed struct must not divide by zero. */
+	return now_sec / (s->period ? s->period : 1);
+}
+
+/* Low 32 bits of SipHash(secret[t & 3], flow_key || client_isn || t). */
+static inline uint32_t
+cookie_hash(const struct cookie_secrets *s, const struct flow_key *k,
+	    uint32_t client_isn, uint32_t t)
+{
+	const uint8_t *kb = (const uint8_t *)k;
+	uint64_t w[6];
+
+	w[0] = siphash24_load_le64(kb);
+	w[1] = siphash24_load_le64(kb + 8);
+	w[2] = siphash24_load_le64(kb + 16);
+	w[3] = siphash24_load_le64(kb + 24);
+	w[4] = siphash24_load_le64(kb + 32);
+	w[5] = (uint64_t)client_isn | (uint64_t)t << 32;
+	return (uint32_t)siphash24_6w(s->key[t & 3], w);
+}
+
+/* The SYN-ACK's ISN for this SYN. mss_idx comes from cookie_mss_encode(). */
+static inline uint32_t
+cookie_make(const struct cookie_secrets *s, const struct flow_key *k,
+	    uint32_t client_isn, uint8_t mss_idx, uint32_t now_sec)
+{
+	uint32_t t = cookie_period_counter(s, now_sec);
+	uint32_t h = cookie_hash(s, k, client_isn, t);
+	uint32_t c;
+
+	c = (t & 3) << COOKIE_PERIOD_SHIFT |
+	    (((uint32_t)mss_idx ^ (h >> COOKIE_MSS_SHIFT)) & 7) << COOKIE_MSS_SHIFT |
+	    (h & COOKIE_HASH_MASK);
+	return client_isn + c;
+}
+
+/*
+ * Check a cookie (the ACK's ack - 1) against client_isn (the ACK's seq - 1).
+ * Returns 0 and the MSS index (0..7, NOT checked against a table here) if it
+ * was made in the current or the previous period, -1 otherwise.
+ */
+static inline int
+cookie_check(const struct cookie_secrets *s, const struct flow_key *k,
+	     uint32_t client_isn, uint32_t cookie, uint32_t now_sec, uint8_t *mss_idx)
+{
+	uint32_t t_now = cookie_period_counter(s, now_sec);
+	uint32_t c = cookie - client_isn;
+	uint32_t age = (t_now - (c >> COOKIE_PERIOD_SHIFT)) & 3;
+	uint32_t h;
+
+	/* The period bits name the slot; only "now" or "one ago" are accepted. */
+	if (age > 1)
+		return -1;
+	h = cookie_hash(s, k, client_isn, t_now - age);
+	if ((c ^ h) & COOKIE_HASH_MASK)
+		return -1;
+	*mss_idx = ((c ^ h) >> COOKIE_MSS_SHIFT) & 7;
+	return 0;
+}
+
+/*
+ * Index of the largest entry <= client_mss (0 if below all), and in *fine
+ * (may be NULL) the quarter of [mss[i], mss[i+1]) it lies in, rounded down
+ * (always 0 for the last index or below the table).
+ */
+static inline uint8_t
+cookie_mss_encode(const struct cookie_mss_table *tbl, uint16_t client_mss, uint8_t *fine)
+{
+	unsigned int n = tbl->n > COOKIE_MSS_MAX ? COOKIE_MSS_MAX : tbl->n;
+	unsigned int count = 0, i, idx;
+	uint8_t f = 0;
+
+	/* Ascending table: the number of entries <= client_mss is idx + 1. */
+	for (i = 0; i < n; i++)
+		count += tbl->mss[i] <= client_mss;
+	idx = count ? count - 1 : 0;
+	if (count && idx + 1 < n) {
+		unsigned int step = tbl->mss[idx + 1] - tbl->mss[idx];
+
+		f = (uint8_t)(((unsigned int)(client_mss - tbl->mss[idx]) * 4) / step);
+	}
+	if (fine)
+		*fine = f & 3;
+	return (uint8_t)idx;
+}
+
+/* mss[idx] + fine * (mss[idx+1] - mss[idx]) / 4, rounded down. */
+static inline uint16_t
+cookie_mss_decode(const struct cookie_mss_table *tbl, uint8_t idx, uint8_t fine)
+{
+	unsigned int n = tbl->n > COOKIE_MSS_MAX ? COOKIE_MSS_MAX : tbl->n;
+	unsigned int lo, hi;
+
+	if (n == 0)
+		return COOKIE_MSS_DEFAULT;
+	if (idx >= n)
+		return tbl->mss[0];     /* never trust an index past the table */
+	lo = tbl->mss[idx];
+	if (idx + 1u == n)
+		return (uint16_t)lo;
+	hi = tbl->mss[idx + 1];
+	if (hi <= lo)
+		return (uint16_t)lo;
+	return (uint16_t)(lo + ((fine & 3u) * (hi - lo)) / 4);
+}
+
+/*
+ * The SYN-ACK's TSval: the proxy clock with its low byte replaced by the
+ * option bits. If that would put the value ahead of the clock, one 256 ms
+ * step is taken off, so every later TSval the proxy sends (from the clock)
+ * is >= this one, as RFC 7323 wants TSvals to be monotonic.
+ */
+static inline uint32_t
+cookie_ts_make(uint32_t ts_clock, const struct cookie_opts *o)
+{
+	uint32_t ws = o->wscale;
+	uint32_t low, tsval;
+
+	if (ws != COOKIE_WSCALE_NONE && ws > COOKIE_WSCALE_MAX)
+		ws = COOKIE_WSCALE_MAX;
+	low = ws << 4 | (uint32_t)o->sack << 3 | (uint32_t)o->ecn << 2 | o->mss_fine;
+	tsval = (ts_clock & ~UINT32_C(0xff)) | low;
+	if (low > (ts_clock & 0xff))
+		tsval -= 0x100;
+	return tsval;
+}
+
+/* The option bits back from the ACK's TSecr. Leaves o->mss alone. */
+static inline void
+cookie_ts_decode(uint32_t tsecr, struct cookie_opts *o)
+{
+	o->wscale = (tsecr >> 4) & 0xf;     /* 15 decodes as COOKIE_WSCALE_NONE */
+	o->sack = (tsecr >> 3) & 1;
+	o->ecn = (tsecr >> 2) & 1;
+	o->mss_fine = tsecr & 3;
+	o->ts = 1;
+}
+
+/*
+ * Everything the SYN-ACK needs from the cookie: returns its ISN and, when the
+ * client sent a timestamp (client->ts), the TSval in *tsval. client->mss is the
+ * SYN's MSS option (pass 536 if it had none); client->wscale comes from
+ * cookie_wscale_from_syn(). Without a timestamp there is no room for wscale
+ * and SACK, so the caller should not offer them in that SYN-ACK.
+ */
+static inline uint32_t
+cookie_encode_syn(const struct cookie_secrets *s, const struct cookie_mss_table *tbl,
+		  const struct flow_key *k, uint32_t client_isn,
+		  const struct cookie_opts *client, uint32_t now_sec,
+		  uint32_t ts_clock, uint32_t *tsval)
+{
+	struct cookie_opts o = *client;
+	uint8_t fine;
+	uint8_t idx = cookie_mss_encode(tbl, client->mss, &fine);
+
+	if (client->ts && tsval) {
+		o.mss_fine = fine;
+		*tsval = cookie_ts_make(ts_clock, &o);
+	}
+	return cookie_make(s, k, client_isn, idx, now_sec);
+}
+
+/*
+ * The client's third packet: seq = client_isn + 1, ack = cookie + 1. Fills
+ * *out with the options the client offered - MSS from index and fine bits,
+ * wscale/SACK/ECN from the TSecr when the ACK has a timestamp option; without
+ * one, the MSS from the index alone, no wscale, no SACK, no ECN. Returns 0, or
+ * -1 if the cookie is forged, expired, or names an MSS index past the table.
+ */
+static inline int
+cookie_decode_ack(const struct cookie_secrets *s, const struct cookie_mss_table *tbl,
+		  const struct flow_key *k, uint32_t seq, uint32_t ack,
+		  bool has_ts, uint32_t tsecr, uint32_t now_sec, struct cookie_opts *out)
+{
+	uint8_t idx;
+
+	if (cookie_check(s, k, seq - 1, ack - 1, now_sec, &idx) < 0 || idx >= tbl->n)
+		return -1;
+	if (has_ts) {
+		cookie_ts_decode(tsecr, out);
+	} else {
+		out->wscale = COOKIE_WSCALE_NONE;
+		out->sack = 0;
+		out->ecn = 0;
+		out->ts = 0;
+		out->mss_fine = 0;
+	}
+	out->mss = cookie_mss_decode(tbl, idx, out->mss_fine);
+	return 0;
+}
+
+#endif

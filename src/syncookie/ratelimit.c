@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ratelimit.c - the token-bucket table behind ratelimit.h.
+ *
+ * A prefix is identified by SipHash(key, masked address (16 bytes) || family
+ * and prefix length): three 64-bit words. The low bits of the result pick a
+ * set of two buckets, the high 32 bits (forced non-zero, 0 marks an empty
+ * bucket) are the tag. Address masks are precomputed per family in network
+ * byte order, so masking is four ANDs.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+#include "syncookie/cookie.h"
+#include "syncookie/ratelimit.h"
+#include "syncookie/siphash.h"
+
+#define MILLI 1000u    /* one token, in thousandths */
+
+struct rl_bucket {
+	uint32_t tag;          /* 0 = empty */
+	uint32_t mtokens;      /* tokens * 1000 (burst is capped to fit) */
+	uint64_t stamp_ms;     /* last refill */
+};
+
+struct ratelimit {
+	uint64_t key[2];
+	uint32_t set_mask;
+	uint32_t rate;         /* tokens/s == thousandths/ms */
+	uint32_t burst_m;      /* burst * 1000 */
+	uint64_t fill_ms;      /* ms to refill an empty bucket (bounds the multiply) */
+	uint32_t v4_mask;      /* network order */
+	uint32_t v6_mask[4];   /* network order */
+	uint8_t v4_prefix;
+	uint8_t v6_prefix;
+	struct ratelimit_stats st;
+	struct rl_bucket b[] __rte_cache_aligned;   /* 2 per set */
+};
+
+/* Mask for 32-bit word `word` of an address under a /prefix, network order. */
+static uint32_t
+word_mask(unsigned int prefix, unsigned int word)
+{
+	int bits = (int)prefix - 32 * (int)word;
+
+	if (bits <= 0)
+		return 0;
+	if (bits >= 32)
+		return UINT32_MAX;
+	return rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
+}
+
+struct ratelimit *
+ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst,
+		 uint8_t v4_prefix, uint8_t v6_prefix, int socket)
+{
+	struct ratelimit *rl;
+	uint32_t n, i;
+
+	if (slots == 0 || slots > (UINT32_C(1) << 30) || burst == 0 ||
+	    burst > RATELIMIT_BURST_MAX || v4_prefix > 32 || v6_prefix > 128)
+		return NULL;
+	n = rte_align32pow2(RTE_MAX(slots, UINT32_C(2)));
+
+	rl = rte_zmalloc_socket(name, sizeof(*rl) + (size_t)n * sizeof(rl->b[0]),
+				RTE_CACHE_LINE_SIZE, socket);
+	if (rl == NULL)
+		return NULL;
+	if (cookie_random_bytes(rl->key, sizeof(rl->key)) < 0) {
+		rte_free(rl);
+		return NULL;
+	}
+	rl->set_mask = n / 2 - 1;
+	rl->rate = rate;
+	rl->burst_m = burst * MILLI;
+	rl->fill_ms = rate ? rl->burst_m / rate + 1 : 0;
+	rl->v4_prefix = v4_prefix;
+	rl->v6_prefix = v6_prefix;
+	rl->v4_mask = word_mask(v4_prefix, 0);
+	for (i = 0; i < 4; i++)
+		rl->v6_mask[i] = word_mask(v6_prefix, i);
+	return rl;
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	rte_free(rl);
+}
+
+/* The two buckets of k's prefix set, and its tag. */
+static inline struct rl_bucket *
+prefix_set(struct ratelimit *rl, const struct flow_key *k, uint32_t *tag)
+{
+	uint32_t a[4];
+	uint64_t w[3];
+	uint64_t h;
+	uint8_t plen;
+
+	if (k->family == FLOW_AF_INET) {
+		a[0] = k->wan_addr[0] & rl->v4_mask;
+		a[1] = a[2] = a[3] = 0;   /* ignore whatever sits in the unused words */
+		plen = rl->v4_prefix;
+	} else {
+		a[0] = k->wan_addr[0] & rl->v6_mask[0];
+		a[1] = k->wan_addr[1] & rl->v6_mask[1];
+		a[2] = k->wan_addr[2] & rl->v6_mask[2];
+		a[3] = k->wan_addr[3] & rl->v6_mask[3];
+		plen = rl->v6_prefix;
+	}
+	w[0] = siphash24_load_le64(&a[0]);
+	w[1] = siphash24_load_le64(&a[2]);
+	w[2] = (uint64_t)k->family | (uint64_t)plen << 8;
+	h = siphash24_words(rl->key, w, 3);
+
+	*tag = (uint32_t)(h >> 32) | 1;
+	return &rl->b[((uint32_t)h & rl->set_mask) * 2];
+}
+
+bool
+ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms)
+{
+	struct rl_bucket *set, *b;
+	uint32_t tag;
+
+	set = prefix_set(rl, k, &tag);
+	if (set[0].tag == tag) {
+		b = &set[0];
+	} else if (set[1].tag == tag) {
+		b = &set[1];
+	} else {
+		/* Take over an empty bucket, else the least recently refilled. */
+		if (set[0].tag == 0)
+			b = &set[0];
+		else if (set[1].tag == 0)
+			b = &set[1];
+		else
+			b = set[0].stamp_ms <= set[1].stamp_ms ? &set[0] : &set[1];
+		rl->st.takeovers += b->tag != 0;
+		b->tag = tag;
+		b->stamp_ms = now_ms;
+		b->mtokens = rl->burst_m;
+	}
+
+	if (now_ms > b->stamp_ms) {
+		uint64_t elapsed = now_ms - b->stamp_ms;
+		uint64_t m;
+
+		/* Past the time a full refill takes, the exact value no longer matters. */
+		if (elapsed > rl->fill_ms)
+			elapsed = rl->fill_ms;
+		m = b->mtokens + elapsed * rl->rate;
+		b->mtokens = (uint32_t)(m < rl->burst_m ? m : rl->burst_m);
+		b->stamp_ms = now_ms;
+	} else if (now_ms < b->stamp_ms) {
+		/* The clock stepped back: restart the refill from here. */
+		b->stamp_ms = now_ms;
+	}
+
+	if (b->mtokens >= MILLI) {
+		b->mtokens -= MILLI;
+		rl->st.allowed++;
+		return true;
+	}
+	rl->st.limited++;
+	return false;
+}
+
+void
+ratelimit_refund(struct ratelimit *rl, const struct flow_key *k)
+{
+	uint32_t tag;
+	struct rl_bucket *set, *b;
+
+	set = prefix_set(rl, k, &tag);
+	if (set[0].tag == tag)
+		b = &set[0];
+	else if (set[1].tag == tag)
+		b = &set[1];
+	else
+		return;     /* bucket taken over since: it started full anyway */
+	b->mtokens = b->mtokens + MILLI < rl->burst_m ? b->mtokens + MILLI : rl->burst_m;
+	rl->st.refunded++;
+}
+
+void
+ratelimit_stats_get(const struct ratelimit *rl, struct ratelimit_stats *st)
+{
+	if (rl == NULL)
+		memset(st, 0, sizeof(*st));
+	else
+		*st = rl->st;
+}

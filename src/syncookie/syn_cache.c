@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * syn_cache.c - the SYN cache: rte_hash for lookup, a slot array indexed by
+ * the hash's key position for the entries, and an intrusive doubly-linked
+ * FIFO through the slots (oldest at head) for eviction and expiry.
+ *
+ * rte_hash hands out positions 0..entries-1 and, created with one writer and
+ * no lock-free flags, frees a position as soon as its key is deleted, so a
+ * position can own a slot outright. The signature of each key is kept in its
+ * slot so evicting or expiring never rehashes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "syncookie/syn_cache.h"
+
+#define SLOT_NIL   UINT32_MAX          /* end of the FIFO */
+#define SLOT_FREE  (UINT32_MAX - 1)    /* slot.next of an unused slot */
+
+/* rte_hash derives ring names such as "HT_EXT_<name>" that must fit 32 bytes. */
+#define SYN_CACHE_NAME_MAX 20
+
+struct syn_cache_slot {
+	struct syn_cache_entry e;
+	hash_sig_t sig;
+	uint32_t prev;
+	uint32_t next;
+};
+
+struct syn_cache {
+	struct rte_hash *h;
+	uint32_t capacity;
+	uint32_t count;
+	uint32_t head;                 /* oldest */
+	uint32_t tail;                 /* newest */
+	struct syn_cache_stats st;
+	struct syn_cache_slot slots[];
+};
+
+static inline void
+fifo_unlink(struct syn_cache *c, uint32_t i)
+{
+	struct syn_cache_slot *s = &c->slots[i];
+
+	if (s->prev == SLOT_NIL)
+		c->head = s->next;
+	else
+		c->slots[s->prev].next = s->next;
+	if (s->next == SLOT_NIL)
+		c->tail = s->prev;
+	else
+		c->slots[s->next].prev = s->prev;
+	s->prev = SLOT_NIL;
+	s->next = SLOT_FREE;
+}
+
+static inline void
+fifo_push_tail(struct syn_cache *c, uint32_t i)
+{
+	struct syn_cache_slot *s = &c->slots[i];
+
+	s->prev = c->tail;
+	s->next = SLOT_NIL;
+	if (c->tail == SLOT_NIL)
+		c->head = i;
+	else
+		c->slots[c->tail].next = i;
+	c->tail = i;
+}
+
+/* Remove the entry in slot i from both the hash and the FIFO. */
+static void
+drop_slot(struct syn_cache *c, uint32_t i)
+{
+	struct flow_key key;
+	void *kp;
+
+	if (rte_hash_get_key_with_position(c->h, (int32_t)i, &kp) == 0) {
+		/* Copy first: the key store slot is released by the delete. */
+		memcpy(&key, kp, sizeof(key));
+		rte_hash_del_key_with_hash(c->h, &key, c->slots[i].sig);
+	}
+	fifo_unlink(c, i);
+	c->count--;
+}
+
+struct syn_cache *
+syn_cache_create(const char *name, uint32_t size, int socket_id)
+{
+	struct rte_hash_parameters hp;
+	struct syn_cache *c;
+	uint32_t cap, i;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > SYN_CACHE_NAME_MAX ||
+	    size == 0 || size > (UINT32_C(1) << 30)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (rte_hash_find_existing(name) != NULL) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	cap = rte_align32pow2(RTE_MAX(size, (uint32_t)SYN_CACHE_MIN_SIZE));
+
+	c = rte_zmalloc_socket(name, sizeof(*c) + (size_t)cap * sizeof(c->slots[0]),
+			       RTE_CACHE_LINE_SIZE, socket_id);
+	if (c == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+
+	memset(&hp, 0, sizeof(hp));
+	hp.name = name;
+	hp.entries = cap;
+	hp.key_len = sizeof(struct flow_key);
+	hp.hash_func = rte_hash_crc;
+	/* A secret seed keeps attackers from aiming at one bucket chain. */
+	hp.hash_func_init_val = (uint32_t)rte_rand();
+	hp.socket_id = socket_id;
+	/* Extendable buckets: every one of the `cap` keys fits, cuckoo or not. */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	c->h = rte_hash_create(&hp);
+	if (c->h == NULL) {
+		rte_free(c);
+		return NULL;
+	}
+
+	c->capacity = cap;
+	c->head = SLOT_NIL;
+	c->tail = SLOT_NIL;
+	for (i = 0; i < cap; i++) {
+		c->slots[i].prev = SLOT_NIL;
+		c->slots[i].next = SLOT_FREE;
+	}
+	return c;
+}
+
+void
+syn_cache_free(struct syn_cache *c)
+{
+	if (c == NULL)
+		return;
+	rte_hash_free(c->h);
+	rte_free(c);
+}
+
+int
+syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
+		 const struct syn_cache_entry *e)
+{
+	hash_sig_t sig;
+	int32_t pos;
+
+	if (c == NULL || k == NULL || e == NULL)
+		return -EINVAL;
+	sig = rte_hash_hash(c->h, k);
+
+	pos = rte_hash_lookup_with_hash(c->h, k, sig);
+	if (pos >= 0 && (uint32_t)pos < c->capacity) {
+		/* Retransmitted SYN: refresh it and make it the newest. */
+		c->slots[pos].e = *e;
+		fifo_unlink(c, (uint32_t)pos);
+		fifo_push_tail(c, (uint32_t)pos);
+		c->st.updates++;
+		return 1;
+	}
+
+	if (c->count >= c->capacity) {
+		drop_slot(c, c->head);
+		c->st.evictions++;
+	}
+	pos = rte_hash_add_key_with_hash(c->h, k, sig);
+	if (pos == -ENOSPC && c->count > 0) {
+		/* Should not happen with the extendable table; make room anyway. */
+		drop_slot(c, c->head);
+		c->st.evictions++;
+		pos = rte_hash_add_key_with_hash(c->h, k, sig);
+	}
+	if (pos < 0)
+		return pos;
+	if ((uint32_t)pos >= c->capacity) {
+		rte_hash_del_key_with_hash(c->h, k, sig);
+		return -ENOSPC;
+	}
+
+	c->slots[pos].e = *e;
+	c->slots[pos].sig = sig;
+	fifo_push_tail(c, (uint32_t)pos);
+	c->count++;
+	c->st.inserts++;
+	return 0;
+}
+
+int
+syn_cache_take(struct syn_cache *c, const struct flow_key *k, struct syn_cache_entry *out)
+{
+	int32_t pos;
+
+	if (c == NULL || k == NULL)
+		return -EINVAL;
+	pos = rte_hash_del_key(c->h, k);
+	if (pos < 0 || (uint32_t)pos >= c->capacity) {
+		c->st.misses++;
+		return -ENOENT;
+	}
+	if (out != NULL)
+		*out = c->slots[pos].e;
+	fifo_unlink(c, (uint32_t)pos);
+	c->count--;
+	c->st.hits++;
+	return 0;
+}
+
+int
+syn_cache_peek(const struct syn_cache *c, const struct flow_key *k, struct syn_cache_entry *out)
+{
+	int32_t pos;
+
+	if (c == NULL || k == NULL)
+		return -EINVAL;
+	pos = rte_hash_lookup(c->h, k);
+	if (pos < 0 || (uint32_t)pos >= c->capacity)
+		return -ENOENT;
+	if (out != NULL)
+		*out = c->slots[pos].e;
+	return 0;
+}
+
+int
+syn_cache_expire(struct syn_cache *c, uint32_t now_ms, uint32_t max_age_ms, unsigned int budget)
+{
+	int n = 0;
+
+	if (c == NULL)
+		return 0;
+	while (budget > 0 && c->head != SLOT_NIL) {
+		uint32_t age = now_ms - c->slots[c->head].e.created_ms;
+
+		/* FIFO order is age order: the first young entry ends the walk. */
+		if ((int32_t)age < 0 || age <= max_age_ms)
+			break;
+		drop_slot(c, c->head);
+		c->st.expired++;
+		budget--;
+		n++;
+	}
+	return n;
+}
+
+uint32_t
+syn_cache_count(const struct syn_cache *c)
+{
+	return c ? c->count : 0;
+}
+
+uint32_t
+syn_cache_capacity(const struct syn_cache *c)
+{
+	return c ? c->capacity : 0;
+}
+
+void
+syn_cache_stats_get(const struct syn_cache *c, struct syn_cache_stats *st)
+{
+	if (c == NULL)
+		memset(st, 0, sizeof(*st));
+	else
+		*st = c->st;
+}

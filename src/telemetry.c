@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * telemetry.c - /synproxy/ commands on the DPDK telemetry socket.
+ *
+ * Callbacks run on the telemetry thread. They only read per-worker counters
+ * (single writer each, 64-bit loads, no locks) and port state, so a query
+ * never slows a worker down. DPDK 22.11 allows one level of nesting, so
+ * per-lcore and per-port data are dicts of flat dicts, and the config is
+ * flattened into dotted keys.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "app.h"
+#include "port.h"
+#include "fwd/synproxy.h"
+
+static const char *const state_names[] = {
+	"free", "syn_sent", "lan_syn", "established", "fin_wait", "time_wait", "closed",
+};
+
+static void
+add_bridge(struct rte_tel_data *d, const struct bridge_stats *s)
+{
+#define X(n) rte_tel_data_add_dict_u64(d, #n, s->n);
+	BRIDGE_COUNTERS(X)
+#undef X
+}
+
+static void
+add_synproxy(struct rte_tel_data *d, const struct synproxy_stats *s,
+	     const struct synproxy_occupancy *o)
+{
+#define X(n) rte_tel_data_add_dict_u64(d, #n, s->n);
+	SYNPROXY_COUNTERS(X)
+#undef X
+	rte_tel_data_add_dict_u64(d, "flows", o->flows);
+	rte_tel_data_add_dict_u64(d, "flow_capacity", o->flow_capacity);
+	rte_tel_data_add_dict_u64(d, "syn_cache", o->syn_cache);
+	rte_tel_data_add_dict_u64(d, "syn_cache_capacity", o->syn_cache_capacity);
+	rte_tel_data_add_dict_u64(d, "pending_syn", o->pending_syn);
+	rte_tel_data_add_dict_u64(d, "flow_table_bytes", o->flow_table_bytes);
+	rte_tel_data_add_dict_u64(d, "under_attack", o->under_attack);
+	for (unsigned i = 1; i < RTE_DIM(state_names); i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "flows_%s", state_names[i]);
+		rte_tel_data_add_dict_u64(d, k, o->per_state[i]);
+	}
+}
+
+/* Sum every worker's counters into one set. */
+static void
+totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occupancy *o)
+{
+	memset(b, 0, sizeof(*b));
+	memset(s, 0, sizeof(*s));
+	memset(o, 0, sizeof(*o));
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		const struct worker *w = app.workers[i];
+#define X(n) b->n += w->stats.n;
+		BRIDGE_COUNTERS(X)
+#undef X
+		if (w->sp == NULL)
+			continue;
+		const struct synproxy_stats *ws = synproxy_lcore_stats(w->sp);
+#define X(n) s->n += ws->n;
+		SYNPROXY_COUNTERS(X)
+#undef X
+		struct synproxy_occupancy wo;
+		synproxy_lcore_occupancy(w->sp, &wo);
+		o->flows += wo.flows;
+		o->flow_capacity += wo.flow_capacity;
+		o->syn_cache += wo.syn_cache;
+		o->syn_cache_capacity += wo.syn_cache_capacity;
+		o->pending_syn += wo.pending_syn;
+		o->flow_table_bytes += wo.flow_table_bytes;
+		o->under_attack |= wo.under_attack;
+		for (unsigned k = 0; k < RTE_DIM(o->per_state); k++)
+			o->per_state[k] += wo.per_state[k];
+	}
+}
+
+static int
+cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct bridge_stats b;
+	struct synproxy_stats s;
+	struct synproxy_occupancy o;
+
+	totals(&b, &s, &o);
+	rte_tel_data_start_dict(d);
+	add_bridge(d, &b);
+	if (app.cfg.synproxy.enabled)
+		add_synproxy(d, &s, &o);
+	rte_tel_data_add_dict_u64(d, "mbuf_in_use", app.mp ? rte_mempool_in_use_count(app.mp) : 0);
+	rte_tel_data_add_dict_u64(d, "mbuf_total", app.mp ? app.mp->size : 0);
+	rte_tel_data_add_dict_u64(d, "workers", app.nb_workers);
+	rte_tel_data_add_dict_u64(d, "uptime_s",
+				  (rte_get_tsc_cycles() - app.start_tsc) / rte_get_tsc_hz());
+	return 0;
+}
+
+static int
+cmd_lcores(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		const struct worker *w = app.workers[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[32];
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "lcore", w->lcore_id);
+		rte_tel_data_add_dict_u64(c, "queue", w->queue);
+		add_bridge(c, &w->stats);
+		if (w->sp != NULL) {
+			struct synproxy_occupancy o;
+			synproxy_lcore_occupancy(w->sp, &o);
+			add_synproxy(c, synproxy_lcore_stats(w->sp), &o);
+		}
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	for (int r = 0; r < ROLE_MAX; r++) {
+		const struct port_info *pi = &port_infos[r];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_eth_stats st;
+		struct rte_eth_link link;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", pi->name);
+		rte_tel_data_add_dict_u64(c, "port_id", pi->port_id);
+		rte_tel_data_add_dict_string(c, "role", role_name(r));
+		rte_tel_data_add_dict_string(c, "driver", pi->driver);
+		rte_tel_data_add_dict_string(c, "steering", steer_mode_name(pi->steer));
+		rte_tel_data_add_dict_string(c, "steering_note", pi->steer_note);
+		rte_tel_data_add_dict_u64(c, "rx_queues", pi->nb_rxq);
+		rte_tel_data_add_dict_u64(c, "tx_queues", pi->nb_txq);
+		rte_tel_data_add_dict_string(c, "rx_checksum", pi->rx_csum_offload ? "hardware" : "software");
+		rte_tel_data_add_dict_string(c, "tx_checksum", pi->tx_csum_offload ? "hardware" : "software");
+		rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
+		rte_tel_data_add_dict_string(c, "mac", mac);
+		memset(&link, 0, sizeof(link));
+		if (pi->started && rte_eth_link_get_nowait(pi->port_id, &link) == 0) {
+			rte_tel_data_add_dict_string(c, "link", link.link_status ? "up" : "down");
+			rte_tel_data_add_dict_u64(c, "link_speed_mbps", link.link_speed);
+		}
+		if (pi->started && rte_eth_stats_get(pi->port_id, &st) == 0) {
+			rte_tel_data_add_dict_u64(c, "ipackets", st.ipackets);
+			rte_tel_data_add_dict_u64(c, "opackets", st.opackets);
+			rte_tel_data_add_dict_u64(c, "ibytes", st.ibytes);
+			rte_tel_data_add_dict_u64(c, "obytes", st.obytes);
+			rte_tel_data_add_dict_u64(c, "imissed", st.imissed);
+			rte_tel_data_add_dict_u64(c, "ierrors", st.ierrors);
+			rte_tel_data_add_dict_u64(c, "oerrors", st.oerrors);
+			rte_tel_data_add_dict_u64(c, "rx_nombuf", st.rx_nombuf);
+		}
+		rte_tel_data_add_dict_container(d, role_name(r), c, 0);
+	}
+	return 0;
+}
+
+/* Flatten a JSON value into dotted keys ("synproxy.timeouts.fin"). */
+static void
+flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
+{
+	char key[128];
+
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *sub;
+		json_object_foreach(v, k, sub) {
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			flatten(d, key, sub);
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *sub;
+		json_array_foreach(v, i, sub) {
+			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
+			flatten(d, key, sub);
+		}
+	} else if (json_is_integer(v)) {
+		rte_tel_data_add_dict_int(d, prefix, (int)json_integer_value(v));
+	} else if (json_is_boolean(v)) {
+		rte_tel_data_add_dict_string(d, prefix, json_is_true(v) ? "true" : "false");
+	} else if (json_is_string(v)) {
+		rte_tel_data_add_dict_string(d, prefix, json_string_value(v));
+	}
+}
+
+static int
+cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	char *text = config_to_json(&app.cfg);
+	json_t *root = text ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	if (root == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	flatten(d, "", root);
+	json_decref(root);
+	return 0;
+}
+
+int
+telemetry_register(void)
+{
+	int ret = 0;
+	ret |= rte_telemetry_register_cmd("/synproxy/stats", cmd_stats,
+		"Totals over all workers: bridge and SYN proxy counters, flow occupancy, mbufs in use");
+	ret |= rte_telemetry_register_cmd("/synproxy/lcores", cmd_lcores,
+		"Per-worker counters");
+	ret |= rte_telemetry_register_cmd("/synproxy/ports", cmd_ports,
+		"Per-port role, driver, steering method, queues, link and ethdev stats");
+	ret |= rte_telemetry_register_cmd("/synproxy/config", cmd_config,
+		"The effective configuration, flattened");
+	return ret;
+}

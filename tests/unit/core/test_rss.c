@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_rss.c - symmetric placement: the RSS key, the RETA and the software hash. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_thash.h>
+
+#include "rss.h"
+#include "worker.h"
+#include "../common/pktbuild.h"
+
+static void
+rand_bytes(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = rand();
+}
+
+/* The hardware key: Toeplitz with it must be symmetric (checked with DPDK's
+ * software Toeplitz, the same function the NIC computes). */
+static void
+test_key_symmetric_toeplitz(void **state)
+{
+	(void)state;
+	uint8_t key[52];
+	rss_symmetric_key(key, sizeof(key));
+	for (size_t i = 0; i < sizeof(key); i++)
+		assert_int_equal(key[i], (i & 1) ? 0x5a : 0x6d);
+	srand(1);
+	for (int it = 0; it < 10000; it++) {
+		union rte_thash_tuple a, b;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.v4.src_addr = rand(); a.v4.dst_addr = rand();
+		a.v4.sport = rand(); a.v4.dport = rand();
+		b.v4.src_addr = a.v4.dst_addr; b.v4.dst_addr = a.v4.src_addr;
+		b.v4.sport = a.v4.dport; b.v4.dport = a.v4.sport;
+		assert_int_equal(rte_softrss((uint32_t *)&a, RTE_THASH_V4_L4_LEN, key),
+				 rte_softrss((uint32_t *)&b, RTE_THASH_V4_L4_LEN, key));
+		rand_bytes(a.v6.src_addr, 16); rand_bytes(a.v6.dst_addr, 16);
+		memcpy(b.v6.src_addr, a.v6.dst_addr, 16);
+		memcpy(b.v6.dst_addr, a.v6.src_addr, 16);
+		a.v6.sport = rand(); a.v6.dport = rand();
+		b.v6.sport = a.v6.dport; b.v6.dport = a.v6.sport;
+		assert_int_equal(rte_softrss((uint32_t *)&a, RTE_THASH_V6_L4_LEN, key),
+				 rte_softrss((uint32_t *)&b, RTE_THASH_V6_L4_LEN, key));
+	}
+	/* and a non-symmetric key is not: the check above can fail */
+	key[0] = 0x12;
+	int differ = 0;
+	for (int it = 0; it < 100; it++) {
+		uint32_t a[3] = { rand(), rand(), rand() };
+		uint32_t b[3] = { a[1], a[0], (a[2] << 16) | (a[2] >> 16) };
+		differ += rte_softrss(a, 3, key) != rte_softrss(b, 3, key);
+	}
+	assert_true(differ > 50);
+}
+
+static void
+test_reta(void **state)
+{
+	(void)state;
+	struct rte_eth_rss_reta_entry64 reta[8];
+	for (uint16_t q = 1; q <= 16; q++) {
+		memset(reta, 0, sizeof(reta));
+		rss_build_reta(reta, 512, q);
+		unsigned hits[16] = { 0 };
+		for (int i = 0; i < 512; i++) {
+			assert_true(reta[i / 64].mask & (1ULL << (i % 64)));
+			assert_int_equal(reta[i / 64].reta[i % 64], i % q);
+			hits[reta[i / 64].reta[i % 64]]++;
+		}
+		for (uint16_t k = 0; k < q; k++)
+			assert_true(hits[k] >= 512 / q);
+	}
+	/* 128-entry RETA (ixgbe) */
+	memset(reta, 0, sizeof(reta));
+	rss_build_reta(reta, 128, 3);
+	assert_int_equal(reta[0].mask, UINT64_MAX);
+	assert_int_equal(reta[1].mask, UINT64_MAX);
+	assert_int_equal(reta[2].mask, 0);
+}
+
+static void
+test_rss_types(void **state)
+{
+	(void)state;
+	assert_int_equal(rss_wanted_types(0), 0);
+	uint64_t t = rss_wanted_types(UINT64_MAX);
+	assert_true(t & RTE_ETH_RSS_NONFRAG_IPV4_TCP);
+	assert_true(t & RTE_ETH_RSS_NONFRAG_IPV6_UDP);
+	assert_false(t & RTE_ETH_RSS_L2_PAYLOAD);
+	struct rte_eth_dev_info info;
+	memset(&info, 0, sizeof(info));
+	assert_true(rss_port_capable(&info, 1));   /* one queue needs nothing */
+	assert_false(rss_port_capable(&info, 2));  /* af_packet-like: no RSS */
+	info.flow_type_rss_offloads = UINT64_MAX;
+	info.hash_key_size = 40;
+	info.reta_size = 128;
+	info.max_rx_queues = 2;
+	assert_true(rss_port_capable(&info, 2));
+	assert_false(rss_port_capable(&info, 4));  /* too few queues */
+	info.max_rx_queues = 64;
+	info.flow_type_rss_offloads = RTE_ETH_RSS_IPV4;   /* no L4 hashing */
+	assert_false(rss_port_capable(&info, 4));
+}
+
+static uint16_t
+owner_of(const struct pb_spec *s, const uint8_t *reta)
+{
+	uint8_t f[256];
+	struct rte_mbuf mb;
+	memset(&mb, 0, sizeof(mb));
+	uint16_t len = pb_build(f, s);
+	mb.buf_addr = f;
+	mb.data_off = 0;
+	mb.data_len = mb.pkt_len = len;
+	struct pkt_meta m;
+	pkt_parse(&mb, &m);
+	assert_false(m.flags & PKT_F_BAD);
+	return reta[rss_sw_hash(f, &m) & (RSS_SW_RETA_SIZE - 1)];
+}
+
+/* Swapping source and destination lands on the same worker, for every
+ * family, protocol and worker count; and flows do spread. */
+static void
+test_sw_hash_symmetric(void **state)
+{
+	(void)state;
+	srand(3);
+	for (uint16_t nw = 2; nw <= 8; nw += 3) {
+		uint8_t reta[RSS_SW_RETA_SIZE];
+		worker_build_sw_reta(reta, nw);
+		unsigned hits[8] = { 0 };
+		for (int it = 0; it < 20000; it++) {
+			struct pb_spec a = { .family = (it & 1) ? 6 : 4,
+					     .proto = (it & 2) ? IPPROTO_UDP : IPPROTO_TCP,
+					     .nb_vlan = it % 3, .flags = RTE_TCP_ACK_FLAG };
+			rand_bytes(a.src, 16);
+			rand_bytes(a.dst, 16);
+			if (it % 10 == 0)
+				memcpy(a.dst, a.src, 16);   /* equal addresses: ports decide */
+			a.sport = rand();
+			a.dport = rand();
+			struct pb_spec b = a;
+			memcpy(b.src, a.dst, 16);
+			memcpy(b.dst, a.src, 16);
+			b.sport = a.dport;
+			b.dport = a.sport;
+			uint16_t oa = owner_of(&a, reta), ob = owner_of(&b, reta);
+			assert_int_equal(oa, ob);
+			assert_true(oa < nw);
+			hits[oa]++;
+		}
+		for (uint16_t k = 0; k < nw; k++)
+			assert_true(hits[k] > 20000 / nw / 2);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_symmetric_toeplitz),
+		cmocka_unit_test(test_reta),
+		cmocka_unit_test(test_rss_types),
+		cmocka_unit_test(test_sw_hash_symmetric),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
