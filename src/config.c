@@ -128,7 +128,7 @@ static const struct field synproxy_fields[] = {
 	F_ENUM(CFG, "mode", synproxy.mode, mode_names),
 	F_UINT(CFG, "flow_table_size", synproxy.flow_table_size, 1024, 16777216),
 	F_OBJECT("timeouts", timeout_fields),
-	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 1, 3600),
+	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 2, 3600),
 	{ .key = "mss_table", .type = FT_MSS_TABLE },
 	F_UINT(CFG, "syn_cache_size", synproxy.syn_cache_size, 1024, 16777216),
 	F_UINT(CFG, "auto_syn_rate", synproxy.auto_syn_rate, 1, 100000000),

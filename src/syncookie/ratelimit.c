@@ -61,8 +61,11 @@ ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst
 	uint32_t n, i;
 
 	if (slots == 0 || slots > (UINT32_C(1) << 30) || burst == 0 ||
-	    burst > RATELIMIT_BURST_MAX || v4_prefix > 32 || v6_prefix > 128)
+	    v4_prefix > 32 || v6_prefix > 128)
 		return NULL;
+	/* Millions of SYNs in one burst is no limit anyway: keep buckets 16 bytes. */
+	if (burst > RATELIMIT_BURST_MAX)
+		burst = RATELIMIT_BURST_MAX;
 	n = rte_align32pow2(RTE_MAX(slots, UINT32_C(2)));
 
 	rl = rte_zmalloc_socket(name, sizeof(*rl) + (size_t)n * sizeof(rl->b[0]),

@@ -43,8 +43,9 @@ struct ratelimit;
 /*
  * slots: buckets in the table (rounded up to a power of two, at least 2).
  * rate: tokens per second (0 = burst only, never refilled). burst: bucket
- * depth, 1..RATELIMIT_BURST_MAX. v4_prefix 0..32, v6_prefix 0..128. Returns NULL on bad
- * arguments or no memory. name tags the rte_malloc allocation.
+ * depth, >= 1 (values above RATELIMIT_BURST_MAX are clamped to it).
+ * v4_prefix 0..32, v6_prefix 0..128. Returns NULL on bad arguments or no
+ * memory. name tags the rte_malloc allocation.
  */
 struct ratelimit *ratelimit_create(const char *name, uint32_t slots, uint32_t rate,
 				   uint32_t burst, uint8_t v4_prefix, uint8_t v6_prefix,

@@ -9,6 +9,7 @@
 # needs a namespace (the cleanup trap still guards the run).
 source "$(dirname "$0")/lib.sh"
 
+_netns_logdir
 CFG=$NETNS_LOGDIR/cfg
 mkdir -p "$CFG"
 EAL=(-l 0-1 --no-huge -m 256 --no-pci --file-prefix="$PROXY_FILE_PREFIX" --log-level=error)
@@ -53,7 +54,7 @@ PORTS='"ports": [ { "name": "net_af_packet0", "role": "lan" }, { "name": "net_af
 expect_reject syntax "{
 	$PORTS,
 	\"mtu\": 1500,,
-}" "line" ":3:"
+}" ":3:"
 expect_reject unterminated_comment "{ $PORTS /* no end" "comment"
 expect_reject unknown_key "{ $PORTS, \"bogus_knob\": 1 }" 'bogus_knob' 'unknown key'
 expect_reject unknown_nested_key "{ $PORTS, \"synproxy\": { \"timeouts\": { \"fin\": 60, \"finn\": 1 } } }" \

@@ -15,6 +15,7 @@ for sig in TERM INT; do
 	pinger=$!
 	sleep 0.5
 	proxy_stop "$sig" 30
+	kill "$pinger" 2>/dev/null || true
 	wait "$pinger" 2>/dev/null || true
 	assert_eq "exit code after SIG$sig" 0 "$PROXY_RC"
 	assert_contains "final totals after SIG$sig" "final totals" "$PROXY_LOG"

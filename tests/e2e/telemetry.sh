@@ -117,14 +117,42 @@ for role, name in (("lan", "net_af_packet0"), ("wan", "net_af_packet1")):
 	p = ports[role]
 	print("  %s: %s" % (role, json.dumps(p, sort_keys=True)))
 	ok &= p["name"] == name and p["role"] == role and p["link"] == "up"
-	ok &= "af_packet" in p["driver"] and p["steering"] == "software"
+	ok &= "af_packet" in p["driver"] and p["steering"] in ("single-queue", "software")
 	ok &= p["rx_queues"] == 1 and p["tx_queues"] == 1
 ok &= ports["wan"]["ipackets"] >= n1 + m and ports["lan"]["opackets"] >= n1 + m
 sys.exit(0 if ok else 1)
 PY
 e2e_log "ok: /synproxy/ports"
-assert_eq "config ports[0].name" net_af_packet0 "$(telemetry -k 'ports[0].name' /synproxy/config)"
-assert_eq "config mtu" 1500 "$(telemetry -k mtu /synproxy/config)"
+# The effective config, nested settings included (however the keys are
+# flattened): both port names, the mtu, the synproxy timeouts.
+telemetry -c /synproxy/config >"$NETNS_LOGDIR/config.json"
+python3 - "$NETNS_LOGDIR/config.json" <<'PY' || e2e_fail "/synproxy/config lacks parts of the config (above)"
+import json, sys
+cfg = json.load(open(sys.argv[1]))["/synproxy/config"]
+def leaves(v, path=""):
+	if isinstance(v, dict):
+		for k, x in v.items():
+			yield from leaves(x, path + "/" + k)
+	elif isinstance(v, list):
+		for i, x in enumerate(v):
+			yield from leaves(x, "%s/%d" % (path, i))
+	else:
+		yield path, v
+flat = dict(leaves(cfg))
+values = set(str(v) for v in flat.values())
+checks = {
+	"port net_af_packet0": "net_af_packet0" in values,
+	"port net_af_packet1": "net_af_packet1" in values,
+	"mtu 1500": any(k.endswith("mtu") and v == 1500 for k, v in flat.items()),
+	"synproxy timeouts": any("timeout" in k and "fin" in k for k in flat),
+}
+for what, ok in checks.items():
+	print("  %-20s %s" % (what, "ok" if ok else "MISSING"))
+if not all(checks.values()):
+	print("  keys: " + " ".join(sorted(flat)))
+sys.exit(0 if all(checks.values()) else 1)
+PY
+e2e_log "ok: /synproxy/config"
 
 # No mbuf leaked: back to the baseline (caches drain within a moment).
 for i in $(seq 1 50); do

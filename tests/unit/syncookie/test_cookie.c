@@ -659,6 +659,8 @@ test_mss_table_init_and_decode_edges(void **state)
 		assert_int_equal(cookie_mss_encode(&tbl, 1300, &fine), 1);
 		assert_int_equal(fine, 2);      /* (80 * 4) / 110 = 2 */
 		assert_int_equal(cookie_mss_decode(&tbl, 1, 2), 1275);
+		assert_int_equal(cookie_mss_decode(&tbl, 1, 1), 1247);  /* 27.5 rounds down */
+		assert_int_equal(cookie_mss_decode(&tbl, 1, 3), 1302);  /* 82.5 rounds down */
 		assert_int_equal(cookie_mss_encode(&tbl, 1460, &fine), 7);
 		assert_int_equal(fine, 0);
 		assert_int_equal(cookie_mss_encode(&tbl, 9000, &fine), 7);

@@ -92,9 +92,26 @@ test_create_args(void **state)
 	assert_null(ratelimit_create("rl", 64, 10, 0, 24, 64, SOCKET_ID_ANY));
 	assert_null(ratelimit_create("rl", 64, 10, 5, 33, 64, SOCKET_ID_ANY));
 	assert_null(ratelimit_create("rl", 64, 10, 5, 24, 129, SOCKET_ID_ANY));
-	assert_null(ratelimit_create("rl", 64, 10, RATELIMIT_BURST_MAX + 1, 24, 64, SOCKET_ID_ANY));
 	rl = ratelimit_create("rl", 1, 10, 5, 32, 128, SOCKET_ID_ANY);
 	assert_non_null(rl);
+	ratelimit_free(rl);
+	/* A huge burst is clamped, not refused (the config allows 1e8). */
+	rl = ratelimit_create("rl", 64, 100000000, 100000000, 24, 64, SOCKET_ID_ANY);
+	assert_non_null(rl);
+	{
+		struct flow_key k;
+
+		flow_key_v4(&k, 1, 2, 3, 4, 6);
+		for (uint32_t i = 0; i < RATELIMIT_BURST_MAX; i++)
+			if (!ratelimit_allow(rl, &k, 0))
+				fail_msg("refused after %u", i);
+		assert_false(ratelimit_allow(rl, &k, 0));
+		/* 1e8 tokens/s: a millisecond refills 100000. */
+		for (uint32_t i = 0; i < 100000; i++)
+			if (!ratelimit_allow(rl, &k, 1))
+				fail_msg("refused after %u", i);
+		assert_false(ratelimit_allow(rl, &k, 1));
+	}
 	ratelimit_free(rl);
 	ratelimit_free(NULL);
 }
