@@ -54,6 +54,7 @@ PROXY_LOG=
 NETNS_CREATED=()   # namespaces this run created (and only those get deleted)
 NETNS_PIDS=()      # background processes this run started
 NETNS_LOGDIR=${NETNS_LOGDIR:-}
+NETNS_SHOW_TOTALS=${NETNS_SHOW_TOTALS:-}   # print the proxy's final totals at cleanup
 _NETNS_CLEANED=
 
 netns_log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
@@ -135,10 +136,12 @@ netns_veth() {
 netns_mac() { ip -n "$1" -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 
 # A host on the WAN switch: netns_add_wan_host NS IPV4/LEN [IPV6/LEN]
-# (the client is one; attackers join the same way). Its interface is eth0.
+# (the client is one; attackers join the same way). Its interface is eth0,
+# its switch port p-<name without the run prefix>.
 netns_add_wan_host() {
 	local ns=$1 ip4=$2 ip6=${3:-} port
-	port="p-${ns: -10}"   # bridge port name, at most 15 characters
+	port=p-${ns#"$NETNS_PREFIX"}
+	port=${port:0:15}     # interface names have at most 15 characters
 	netns_create "$ns"
 	[ "$NETNS_IPV6" = 1 ] || netns_disable_ipv6 "$ns"
 	netns_veth "$NS_WAN" "$port" "$ns" eth0
@@ -374,7 +377,11 @@ netns_cleanup() {
 		rm -rf "/var/run/dpdk/$PROXY_FILE_PREFIX"
 		rm -f /dev/hugepages/"$PROXY_FILE_PREFIX"map_* 2>/dev/null
 	fi
-	if [ "$rc" -ne 0 ] && [ -n "$PROXY_LOG" ] && [ -s "$PROXY_LOG" ]; then
+	if [ -n "${NETNS_SHOW_TOTALS:-}" ] && [ -n "$PROXY_LOG" ] && grep -q 'totals' "$PROXY_LOG" 2>/dev/null; then
+		echo "dpdk-synproxy stopped:"
+		grep 'totals' "$PROXY_LOG" | fold -s -w 100 | sed 's/^/    /'
+	fi
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ -n "$PROXY_LOG" ] && [ -s "$PROXY_LOG" ]; then
 		echo "---- proxy log (last 40 lines) ----" >&2
 		tail -n 40 "$PROXY_LOG" >&2
 	fi

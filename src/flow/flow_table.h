@@ -56,6 +56,8 @@
  * n = 1,000,000  -> ~124.7 MB, 124.7 bytes/flow
  * n = 1,048,575  -> ~124.1 MiB, 124.1 bytes/flow (requested 2^20)
  * n = 262,143    -> ~31.0 MiB (the default per-worker size)
+ * The unit test checks this against the rte_malloc heap statistics (within
+ * 2%; it is off by about 0.03%).
  */
 #ifndef SYNPROXY_FLOW_TABLE_H
 #define SYNPROXY_FLOW_TABLE_H
@@ -63,6 +65,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -78,8 +81,9 @@
 #define FLOW_TABLE_BULK_MAX     RTE_HASH_LOOKUP_BULK_MAX
 #define FLOW_TABLE_MAX_TIMEOUT  ((uint32_t)INT32_MAX)
 
-/* Called for each expired entry while it is still in the table. It may free
- * what the entry refers to (a pending SYN mbuf) but must not insert keys. */
+/* Called for each expired entry while it is still in the table (its key
+ * still looks it up). It may free what the entry refers to (a pending SYN
+ * mbuf) and may remove flows, this one included; it should not insert. */
 typedef void (*flow_expire_cb)(void *arg, const struct flow_key *key,
 			       struct flow_entry *entry);
 
@@ -143,7 +147,19 @@ void flow_table_set_timeouts(struct flow_table *t,
 static inline uint32_t
 flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), t->seed);
+	uint64_t w[sizeof(*k) / sizeof(uint64_t)];
+	uint32_t h = t->seed;
+	unsigned int i;
+
+	/* Same value as rte_hash_crc(k, 40, seed), which rte_hash calls; but
+	 * rte_hash_crc reads the key through uint64_t pointers, and inlined
+	 * into a caller that has just built the key with 32-bit stores, -O3
+	 * may load before those stores land (strict aliasing). memcpy is the
+	 * aliasing-safe load and compiles to the same five movq. */
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < RTE_DIM(w); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
 }
 
 /* NULL when the key is absent. */

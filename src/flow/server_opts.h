@@ -89,8 +89,14 @@ void server_opts_free(struct server_opts_table *t);
 static inline uint32_t
 server_opts_set_index(const struct server_opts_table *t, const struct flow_key *k)
 {
-	uint32_t h = rte_hash_crc(k->lan_addr, sizeof(k->lan_addr), t->seed);
+	uint64_t a[2];
+	uint32_t h;
 
+	/* memcpy, not rte_hash_crc(): that one reads through uint64_t
+	 * pointers, which -O3 may move above the caller's 32-bit stores */
+	memcpy(a, k->lan_addr, sizeof(a));
+	h = rte_hash_crc_8byte(a[0], t->seed);
+	h = rte_hash_crc_8byte(a[1], h);
 	h = rte_hash_crc_4byte(((uint32_t)k->family << 16) | k->lan_port, h);
 	return h & t->set_mask;
 }

@@ -648,6 +648,43 @@ test_expire_callback_once(void **state)
 	flow_table_free(t);
 }
 
+/* A callback that removes another flow (say, the other half of a pair) that
+ * the same sweep was about to look at. */
+static void
+partner_cb(void *arg, const struct flow_key *key, struct flow_entry *entry)
+{
+	struct flow_table *t = arg;
+	struct flow_key partner;
+
+	(void)entry;
+	key4(&partner, key_id(key) ^ 1);
+	flow_table_remove(t, &partner, flow_table_hash(t, &partner));
+}
+
+static void
+test_expire_callback_removes_other(void **state)
+{
+	static const uint32_t to[FLOW_S_MAX] = { 10, 10, 10, 10, 10, 10, 10 };
+	struct flow_table *t = new_table(200, to);
+	struct flow_table_stats st;
+	struct flow_key k;
+	unsigned int i, n;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		key4(&k, i);
+		assert_non_null(ins(t, &k, 0));
+	}
+	n = flow_table_expire(t, 100, t->capacity, partner_cb, t);
+	flow_table_get_stats(t, &st);
+	assert_int_equal(st.count, 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(st.expired, 10);
+	assert_int_equal(st.removes, 10);
+	check_state_sum(t);
+	flow_table_free(t);
+}
+
 static void
 test_clock_wrap(void **state)
 {
@@ -955,6 +992,7 @@ main(void)
 		cmocka_unit_test(test_expire_per_state),
 		cmocka_unit_test(test_expire_budget),
 		cmocka_unit_test(test_expire_callback_once),
+		cmocka_unit_test(test_expire_callback_removes_other),
 		cmocka_unit_test(test_clock_wrap),
 		cmocka_unit_test(test_per_state_counts),
 		cmocka_unit_test(test_memory),

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# demo.sh - dpdk-synproxy on any Linux box, no NIC needed:  sudo scripts/demo.sh
+#
+# Builds the proxy if needed, then creates network namespaces "client" (the
+# WAN side, behind a small switch) and "server" (the LAN side) joined by the
+# proxy, which runs in its own namespace "spd-proxy" on two af_packet vdevs
+# with its embedded default config and two worker lcores. Real traffic then
+# crosses it: ping both ways over IPv4 and IPv6, an HTTP download with curl
+# (every TCP handshake is answered by the proxy first), a 3 s iperf3 run; the
+# telemetry counters are printed at the end. Everything is removed on exit,
+# also on failure or Ctrl-C.
+#
+#   --keep        leave it running for you to play with until Ctrl-C
+#   --workers N   worker lcores (af_packet queue pairs), default 2
+#   --cleanup     only remove what a killed demo left behind, then exit
+set -euo pipefail
+
+REPO_DIR=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-build}
+KEEP=0
+WORKERS=2
+CLEANUP_ONLY=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) KEEP=1 ;;
+	--workers) WORKERS=${2:?--workers needs a number}; shift ;;
+	--cleanup) CLEANUP_ONLY=1 ;;
+	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
+	*) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $WORKERS in ''|*[!0-9]*|0) echo "demo.sh: --workers wants a number >= 1" >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces, af_packet): sudo $0 $*" >&2; exit 1; }
+
+# The names the README uses; the rest carries the demo's "spd-" prefix.
+NETNS_PREFIX=spd-
+NS_CLIENT=client
+NS_SERVER=server
+PROXY_FILE_PREFIX=synproxy-demo
+PROXY_MEM=auto                      # hugepages if reserved (dpdk-dumpcap needs them)
+PROXY_TIMEOUT=$([ $KEEP = 1 ] && echo 0 || echo 300)
+PROXY_BIN=$REPO_DIR/$BUILD_DIR/src/dpdk-synproxy
+NETNS_SHOW_TOTALS=1
+# shellcheck source=lib/netns.sh
+source "$REPO_DIR/scripts/lib/netns.sh"
+
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$PLAIN"; }
+
+if [ $CLEANUP_ONLY = 1 ]; then
+	# A demo killed with SIGKILL cannot clean up; its namespaces are
+	# recognisable by the spd- ones next to client/server.
+	if ip netns list | awk '{print $1}' | grep -qxE 'spd-proxy|spd-wan'; then
+		for ns in spd-proxy spd-wan client server; do
+			ip netns list | awk '{print $1}' | grep -qxF "$ns" && NETNS_CREATED+=("$ns")
+		done
+		PROXY_PID=
+		netns_cleanup
+		echo "demo.sh: removed ${NETNS_CREATED[*]:-the leftovers}"
+	else
+		echo "demo.sh: nothing to clean up"
+	fi
+	exit 0
+fi
+
+if [ ! -x "$PROXY_BIN" ]; then
+	step "dpdk-synproxy is not built yet: installing dependencies and building"
+	bash "$REPO_DIR/scripts/install-deps.sh"
+	BUILD_DIR=$BUILD_DIR bash "$REPO_DIR/scripts/build.sh"
+fi
+netns_require_root
+for t in curl iperf3 ping; do
+	command -v $t >/dev/null || netns_die "missing '$t': run scripts/install-deps.sh"
+done
+if ip netns list | awk '{print $1}' | grep -qxE 'spd-proxy|spd-wan'; then
+	netns_die "a demo is already running or was killed: stop it, or run: sudo $0 --cleanup"
+fi
+netns_install_trap
+
+step "creating namespaces: client (WAN side) <-> spd-wan (switch) <-> spd-proxy (dpdk-synproxy) <-> server (LAN side)"
+netns_setup
+echo "client $CLIENT_IP4 $CLIENT_IP6   server $SERVER_IP4 $SERVER_IP6   MTU $NETNS_MTU, offloads off"
+
+step "starting dpdk-synproxy ($WORKERS workers, embedded default config)"
+proxy_start "$WORKERS"
+proxy_wait_started 60
+grep -E 'steering=|forwarding started' "$PROXY_LOG" | sed 's/^/    /'
+[ "$PROXY_MEM_MODE" = huge ] && echo "    (running on hugepages)" || echo "    (running without hugepages)"
+
+step "ping client -> server and back (IPv4)"
+nsx "$NS_CLIENT" 20 -- ping -n -c 3 -i 0.3 -W 2 "$SERVER_IP4" | tail -n 2
+nsx "$NS_SERVER" 20 -- ping -n -c 3 -i 0.3 -W 2 "$CLIENT_IP4" | tail -n 2
+
+step "ping client -> server and back (IPv6)"
+nsx "$NS_CLIENT" 20 -- ping -n -c 3 -i 0.3 -W 2 "$SERVER_IP6" | tail -n 2
+nsx "$NS_SERVER" 20 -- ping -n -c 3 -i 0.3 -W 2 "$CLIENT_IP6" | tail -n 2
+
+step "HTTP: curl a 4 MiB file from python3 -m http.server in the server namespace"
+WWW=$NETNS_LOGDIR/www
+mkdir -p "$WWW"
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$WWW/file.bin"
+# shellcheck disable=SC2016
+printf 'Hello through dpdk-synproxy!\n' >"$WWW/index.txt"
+netns_bg http "$NS_SERVER" $([ $KEEP = 1 ] && echo 86400 || echo 120) \
+	python3 -m http.server --bind :: --directory "$WWW" 8080
+netns_wait_listen "$NS_SERVER" 8080 15
+for url in "http://$SERVER_IP4:8080/file.bin" "http://[$SERVER_IP6]:8080/file.bin"; do
+	nsx "$NS_CLIENT" 60 -- curl -sS -g --fail --connect-timeout 10 --max-time 45 \
+		-o "$NETNS_LOGDIR/got.bin" -w "    $url: %{size_download} bytes in %{time_total}s (%{speed_download} B/s)\n" "$url"
+	if cmp -s "$WWW/file.bin" "$NETNS_LOGDIR/got.bin"; then
+		echo "    identical at both ends (sha256 $(sha256sum <"$WWW/file.bin" | cut -c1-16)...)"
+	else
+		netns_die "the downloaded file differs from the served one"
+	fi
+done
+
+step "iperf3: 3 seconds client -> server"
+netns_bg iperf3 "$NS_SERVER" $([ $KEEP = 1 ] && echo 86400 || echo 60) iperf3 -s -p 5201
+netns_wait_listen "$NS_SERVER" 5201 10
+nsx "$NS_CLIENT" 30 -- iperf3 -c "$SERVER_IP4" -p 5201 -t 3 --connect-timeout 5000 | grep -E 'sender|receiver'
+
+step "telemetry: /synproxy/stats (scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/stats)"
+telemetry -c /synproxy/stats | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["/synproxy/stats"]
+nz = [(k, v) for k, v in s.items() if v]
+w = max(len(k) for k, _ in nz)
+for i in range(0, len(nz), 3):
+	print("    " + "   ".join("%-*s %10d" % (w, k, v) for k, v in nz[i:i + 3]))
+print("    (counters that are zero are not shown)")'
+
+if [ $KEEP = 0 ]; then
+	step "done: removing everything (run with --keep to play with it)"
+	exit 0
+fi
+
+cat <<EOF
+
+${BOLD}The demo keeps running; press Ctrl-C to stop it and remove everything.${PLAIN}
+
+  Traffic (root shell):
+    ip netns exec client curl http://$SERVER_IP4:8080/index.txt
+    ip netns exec client ping $SERVER_IP6
+    ip netns exec client iperf3 -c $SERVER_IP4 -t 5
+    ip netns exec client hping3 -S -p 8080 -c 20000 -i u50 $SERVER_IP4     # a SYN flood
+  Telemetry:
+    $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/stats /synproxy/lcores
+    $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/ports /synproxy/config
+    dpdk-telemetry.py -f $PROXY_FILE_PREFIX          # interactive, DPDK's own client
+  Capture (dpdk-dumpcap attaches to the running proxy as a secondary process):
+EOF
+if [ "$PROXY_MEM_MODE" = huge ]; then
+	echo "    dpdk-dumpcap --file-prefix $PROXY_FILE_PREFIX -i net_af_packet1 -c 100 -w /tmp/wan.pcapng"
+else
+	echo "    (needs the proxy on hugepages: stop, run  sudo scripts/deploy.sh hugepages 1G  and start again;"
+	echo "     meanwhile:  ip netns exec spd-proxy tcpdump -ni wan0)"
+fi
+cat <<EOF
+  Proxy log: $PROXY_LOG
+EOF
+while kill -0 "$PROXY_PID" 2>/dev/null; do
+	sleep 1
+done
+# Stopped by a signal of its own (Ctrl-C reaches it too): a clean stop is fine.
+proxy_stop
+[ "$PROXY_RC" = 0 ] || netns_die "dpdk-synproxy exited with status $PROXY_RC (log below)"
+exit 0

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# deploy.sh - prepare a bare-metal box for dpdk-synproxy: bind the two NIC
+# ports to vfio-pci, reserve hugepages, and print the EAL line to run with.
+#
+#   deploy.sh [--force] bind IFACE|PCI...   bind to vfio-pci (remembering the old driver)
+#   deploy.sh unbind [PCI...]               give devices back to their old driver (default: all)
+#   deploy.sh status                        (or --status) NICs, drivers, hugepages, what we bound
+#   deploy.sh hugepages [SIZE|--show]       reserve and mount hugepages (default 1G; a bare
+#                                           number is a count of default-size pages)
+#   deploy.sh eal [--workers N]             print the EAL line for the bound devices
+#
+# bind refuses an interface that is up, has addresses or routes (it is likely
+# carrying traffic, maybe your SSH session) unless --force, which takes it down
+# first. Which kernel driver each device had is recorded in
+# /var/lib/dpdk-synproxy/bound-devices, so unbind restores exactly that.
+# Uses dpdk-devbind.py and dpdk-hugepages.py from the dpdk package.
+set -euo pipefail
+
+STATE_DIR=${DEPLOY_STATE_DIR:-/var/lib/dpdk-synproxy}
+STATE=$STATE_DIR/bound-devices
+DEVBIND=${DEVBIND:-dpdk-devbind.py}
+HUGEPAGES=${HUGEPAGES_PY:-dpdk-hugepages.py}
+SYSFS=${DEPLOY_SYSFS:-/sys}      # the tests point this at a fake tree
+FORCE=0
+WORKERS=
+
+die() { echo "deploy.sh: error: $*" >&2; exit 1; }
+note() { echo "deploy.sh: $*"; }
+need_root() { [ "$(id -u)" -eq 0 ] || die "'$1' needs root: sudo $0 $1 ..."; }
+need_tool() { command -v "$1" >/dev/null || die "'$1' not found: install the dpdk package (scripts/install-deps.sh)"; }
+
+usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; }
+
+# IFACE or PCI address (short forms 03:00.0 accepted) -> full PCI address.
+resolve() {
+	local a=$1 pci
+	if [[ $a =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]]; then
+		pci=${a,,}
+		[[ $pci == ????:* ]] || pci=0000:$pci
+		[ -e "$SYSFS/bus/pci/devices/$pci" ] || die "no PCI device $pci on this machine (see: $0 status)"
+		echo "$pci"
+		return
+	fi
+	[ -e "$SYSFS/class/net/$a" ] || die "'$a' is neither a network interface nor a PCI address (see: $0 status)"
+	pci=$(readlink -f "$SYSFS/class/net/$a/device" 2>/dev/null || true)
+	# virtio-net hangs its netdev one level below the PCI function
+	[[ -z $pci || $(basename "$pci") =~ ^[0-9a-f]{4}: ]] || pci=$(dirname "$pci")
+	[[ -n $pci && $(basename "$pci") =~ ^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]] ||
+		die "interface '$a' is not a PCI device (virtual or USB?): DPDK cannot bind it"
+	basename "$pci"
+}
+
+driver_of() {
+	local d=$SYSFS/bus/pci/devices/$1/driver
+	if [ -e "$d" ]; then basename "$(readlink -f "$d")"; else echo none; fi
+}
+
+ifaces_of() { # the kernel netdevs of a PCI function (virtio: one level down)
+	local d
+	for d in "$SYSFS"/bus/pci/devices/"$1"/net/* "$SYSFS"/bus/pci/devices/"$1"/*/net/*; do
+		[ -e "$d" ] && basename "$d"
+	done
+	return 0
+}
+
+# Why an interface looks in use ("" when it does not).
+in_use() {
+	local ifc=$1 why=()
+	ip -o link show dev "$ifc" 2>/dev/null | grep -q '[<,]UP[,>]' && why+=("up")
+	[ -n "$(ip -o addr show dev "$ifc" 2>/dev/null)" ] && why+=("has addresses")
+	[ -n "$(ip route show dev "$ifc" 2>/dev/null; ip -6 route show dev "$ifc" 2>/dev/null | grep -v '^fe80::/64\|^multicast')" ] &&
+		why+=("has routes")
+	local IFS=,
+	echo "${why[*]:-}" | sed 's/,/, /g'
+}
+
+state_get() { [ -f "$STATE" ] && awk -v p="$1" '$1 == p {print $2}' "$STATE" || true; }
+state_put() { # pci driver iface
+	mkdir -p "$STATE_DIR"
+	{ [ -f "$STATE" ] && awk -v p="$1" '$1 != p' "$STATE"; echo "$1 $2 $3"; } >"$STATE.new"
+	mv "$STATE.new" "$STATE"
+}
+state_del() {
+	[ -f "$STATE" ] || return 0
+	awk -v p="$1" '$1 != p' "$STATE" >"$STATE.new"
+	mv "$STATE.new" "$STATE"
+}
+
+cmd_bind() {
+	need_root bind
+	need_tool "$DEVBIND"
+	[ $# -gt 0 ] || die "bind what? give interface names or PCI addresses"
+	local a pci drv ifc why devs=()
+	# Check everything first: a refusal must leave every device untouched.
+	for a in "$@"; do
+		pci=$(resolve "$a")
+		drv=$(driver_of "$pci")
+		for ifc in $(ifaces_of "$pci"); do
+			why=$(in_use "$ifc")
+			if [ -n "$why" ] && [ $FORCE = 0 ]; then
+				die "$pci ($ifc) is in use: $why. Binding it to vfio-pci takes it away from the kernel (and whatever runs over it). Re-run with --force if you are sure."
+			fi
+		done
+		devs+=("$pci")
+	done
+	if [ -z "$(ls "$SYSFS/kernel/iommu_groups" 2>/dev/null)" ]; then
+		note "warning: no IOMMU groups: enable VT-d/AMD-Vi (intel_iommu=on iommu=pt) or, without an IOMMU, run: modprobe vfio enable_unsafe_noiommu_mode=1"
+	fi
+	modprobe vfio-pci 2>/dev/null || [ -d "$SYSFS/bus/pci/drivers/vfio-pci" ] ||
+		die "cannot load the vfio-pci module (modprobe vfio-pci failed)"
+	for pci in "${devs[@]}"; do
+		drv=$(driver_of "$pci")
+		if [ "$drv" = vfio-pci ]; then
+			note "$pci is already bound to vfio-pci"
+			continue
+		fi
+		ifc=$(ifaces_of "$pci" | head -n 1)
+		if [ -n "$ifc" ]; then
+			ip link set dev "$ifc" down 2>/dev/null || true
+		fi
+		# Keep the first recorded driver if a device is bound twice.
+		[ -n "$(state_get "$pci")" ] || state_put "$pci" "$drv" "${ifc:--}"
+		"$DEVBIND" -b vfio-pci "$pci" || die "dpdk-devbind.py could not bind $pci (was $drv)"
+		note "$pci: $drv${ifc:+ ($ifc)} -> vfio-pci"
+	done
+	cmd_eal
+}
+
+cmd_unbind() {
+	need_root unbind
+	need_tool "$DEVBIND"
+	local pci drv devs=()
+	if [ $# -gt 0 ]; then
+		for pci in "$@"; do devs+=("$(resolve "$pci")"); done
+	elif [ -s "$STATE" ]; then
+		mapfile -t devs < <(awk '{print $1}' "$STATE")
+	else
+		note "nothing recorded in $STATE: nothing to unbind"
+		return 0
+	fi
+	for pci in "${devs[@]}"; do
+		drv=$(state_get "$pci")
+		[ -n "$drv" ] || die "$pci was not bound by deploy.sh (not in $STATE); use dpdk-devbind.py directly"
+		[ -e "$SYSFS/bus/pci/devices/$pci" ] || { note "$pci is gone; forgetting it"; state_del "$pci"; continue; }
+		if [ "$drv" = none ]; then
+			"$DEVBIND" -u "$pci" || die "could not unbind $pci"
+		else
+			modprobe "$drv" 2>/dev/null || true
+			"$DEVBIND" -b "$drv" "$pci" || die "could not give $pci back to $drv"
+		fi
+		state_del "$pci"
+		note "$pci -> $drv $(ifaces_of "$pci" | tr '\n' ' ')"
+	done
+}
+
+cmd_status() {
+	need_tool "$DEVBIND"
+	# (lspci inside dpdk-devbind.py may complain about libkmod: noise)
+	"$DEVBIND" --status-dev net 2> >(grep -v libkmod >&2) || true
+	echo
+	if [ -s "$STATE" ]; then
+		echo "Bound by deploy.sh (PCI, original driver, interface) in $STATE:"
+		sed 's/^/    /' "$STATE"
+	else
+		echo "Bound by deploy.sh: nothing ($STATE is empty or missing)"
+	fi
+	echo
+	echo "Hugepages:"
+	if command -v "$HUGEPAGES" >/dev/null; then
+		"$HUGEPAGES" --show 2>&1 | sed 's/^/    /' || true
+	else
+		grep -i '^huge' /proc/meminfo | sed 's/^/    /'
+	fi
+}
+
+cmd_hugepages() {
+	local arg=${1:-1G} size
+	need_tool "$HUGEPAGES"
+	if [ "$arg" = --show ]; then
+		"$HUGEPAGES" --show
+		return
+	fi
+	need_root hugepages
+	if [[ $arg =~ ^[0-9]+$ ]]; then
+		size=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+		arg="$((arg * size))K"
+	fi
+	[[ $arg =~ ^[0-9]+[KMGkmg]$ ]] || die "hugepages: SIZE like 512M or 2G, or a page count; got '$1'"
+	"$HUGEPAGES" --setup "$arg" || die "dpdk-hugepages.py --setup $arg failed (enough free memory?)"
+	"$HUGEPAGES" --show
+}
+
+cmd_eal() {
+	local n=${WORKERS:-} pcis
+	if [ -z "$n" ]; then
+		n=$(($(nproc) - 1))
+		[ "$n" -ge 1 ] || n=1
+		[ "$n" -le 8 ] || n=8
+	fi
+	pcis=$( [ -f "$STATE" ] && awk '{printf " -a %s", $1}' "$STATE" || true)
+	if [ -z "$pcis" ]; then
+		note "no devices bound by deploy.sh yet; the EAL line would be:"
+		pcis=" -a <lan PCI> -a <wan PCI>"
+	fi
+	echo
+	echo "EAL line (main lcore 0 + $n workers; name the same PCI addresses in the config's \"ports\"):"
+	echo "    dpdk-synproxy -l 0-$n$pcis --file-prefix synproxy -- --config /path/to/baremetal.json"
+	echo "Telemetry:  scripts/telemetry.py -f synproxy /synproxy/stats"
+}
+
+[ $# -gt 0 ] || { usage; exit 2; }
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--force) FORCE=1 ;;
+	--workers) WORKERS=${2:?--workers needs a number}; shift ;;
+	--status) args+=(status) ;;
+	-h|--help) usage; exit 0 ;;
+	*) args+=("$1") ;;
+	esac
+	shift
+done
+[ ${#args[@]} -gt 0 ] || { usage; exit 2; }
+cmd=${args[0]}
+set -- "${args[@]:1}"
+case $cmd in
+bind) cmd_bind "$@" ;;
+unbind) cmd_unbind "$@" ;;
+status) cmd_status ;;
+hugepages) cmd_hugepages "$@" ;;
+eal) cmd_eal ;;
+*) usage >&2; die "unknown command '$cmd'" ;;
+esac

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# test.sh - THE test command: dependencies, build, then every meson test
+# suite: 'unit' (cmocka, one executable per module) and 'e2e' (network
+# namespaces with the real binary on af_packet; needs root). Without root the
+# unit suite still runs, then the script fails saying why: an e2e suite that
+# silently did not run must never look like a pass. Takes a few minutes.
+#   BUILD_DIR (default build), CI=true (warnings are errors), any extra
+#   arguments go to "meson test" (e.g. --suite unit, or a test name).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+export BUILD_DIR
+
+bash scripts/install-deps.sh
+bash scripts/build.sh
+
+if [ "$(id -u)" -ne 0 ] && [ $# -eq 0 ]; then
+	meson test -C "$BUILD_DIR" --print-errorlogs --suite unit
+	echo "test: the unit suite passed, but the e2e suite needs root (network namespaces," >&2
+	echo "      af_packet): run   sudo scripts/test.sh" >&2
+	exit 1
+fi
+meson test -C "$BUILD_DIR" --print-errorlogs "$@"
