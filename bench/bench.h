@@ -89,6 +89,7 @@ struct bench_worker {
 	uint64_t emu_tsc;               /* of which RX emulation (alloc + copy + patching) */
 	uint64_t alloc_fail;
 	uint64_t rx_ol_flags;           /* what the emulated NIC marks on received mbufs */
+	uint64_t preempted;             /* involuntary context switches during the run */
 	struct synproxy_stats before, delta;
 
 	int err;

@@ -167,6 +167,7 @@ report_json(FILE *f, const char *prefix, const struct scen_result *r)
 	json_object_set_new(o, "setup_s", json_real(r->setup_s));
 	json_object_set_new(o, "anon_huge_mib", json_integer(r->thp_mib));
 	json_object_set_new(o, "alloc_fail", json_integer((json_int_t)r->alloc_fail));
+	json_object_set_new(o, "preempted", json_integer((json_int_t)r->preempted));
 	if (r->sc->target > 0)
 		json_object_set_new(o, "target", json_real(r->sc->target));
 	json_object_set_new(o, "verdict", json_string(r->failed ? "FAIL" : d.verdict));

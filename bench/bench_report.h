@@ -36,6 +36,8 @@ struct scen_result {
 	unsigned nruns;
 	struct run_sample runs[BENCH_MAX_REPEAT];
 	uint64_t pkts, conns, ok, alloc_fail;
+	uint64_t preempted;                   /* involuntary context switches, all runs */
+	double run_s;                         /* timed seconds, all runs */
 	struct synproxy_stats delta;          /* all runs, all workers */
 	uint64_t flow_capacity, flow_table_bytes, flows_live;   /* worker 0 after setup */
 	uint32_t flows_wanted, flows_ok;      /* all workers */

@@ -15,6 +15,7 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_prefetch.h>
 
 #include "bench.h"
 #include "bench_frames.h"
@@ -58,6 +59,14 @@ bench_rx(struct bench_worker *bw, struct tpl_pool *p, uint16_t n, enum port_role
 			next = 0;
 	}
 	p->next = next;
+	/* The next burst's templates: a NIC's DMA would not make the CPU wait
+	 * for them, and big pools stream from memory. */
+	for (uint16_t i = 0; i < n; i++) {
+		rte_prefetch0(tpl_slot(p, next));
+		rte_prefetch0(tpl_slot(p, next) + 64);
+		if (++next == p->n)
+			next = 0;
+	}
 	bw->pkts += n;
 	bw->emu_tsc += rte_rdtsc() - t0;
 	worker_handle_rx(bw->w, pkts, n, in);

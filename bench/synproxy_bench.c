@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -442,12 +443,17 @@ job_run(struct bench_worker *bw)
 	__atomic_add_fetch(&start_barrier, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&start_barrier, __ATOMIC_ACQUIRE) < job.nw)
 		rte_pause();
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_THREAD, &ru0);
 	start = rte_rdtsc();
 	do {
 		sc->step(bw);
 		now = rte_rdtsc();
 	} while (now - start < job.dur_tsc && bw->pkts < max);
 	bw->tsc = now - start;
+	getrusage(RUSAGE_THREAD, &ru1);
+	/* Another process on this core makes every figure of the run wrong. */
+	bw->preempted = (uint64_t)(ru1.ru_nivcsw - ru0.ru_nivcsw);
 	memset(&bw->delta, 0, sizeof(bw->delta));
 	if (st) {
 #define X(n) bw->delta.n = st->n - bw->before.n;
@@ -550,6 +556,8 @@ run_scenario(const struct scenario *sc, unsigned nw, struct scen_result *r)
 			s->conns += bw->conns;
 			r->ok += bench_path_ok(&bw->delta);
 			r->alloc_fail += bw->alloc_fail;
+			r->preempted += bw->preempted;
+			r->run_s += (double)bw->tsc / hz / nw;
 #define X(n) r->delta.n += bw->delta.n;
 			SYNPROXY_COUNTERS(X)
 #undef X
@@ -574,6 +582,9 @@ run_scenario(const struct scenario *sc, unsigned nw, struct scen_result *r)
 		r->failed = true;
 		snprintf(r->note, sizeof(r->note), "only %u of %u flows could be set up",
 			 r->flows_ok, r->flows_wanted);
+	} else if ((double)r->preempted > 20 * r->run_s) {
+		snprintf(r->note, sizeof(r->note), "CPU SHARED: %" PRIu64 " preemptions in %.1f s,"
+			 " figures too low", r->preempted, r->run_s);
 	} else if (r->delta.syn_ratelimited && !r->delta.ack_bad_cookie) {
 		snprintf(r->note, sizeof(r->note), "%.1f%% of SYNs rate-limited",
 			 100.0 * (double)r->delta.syn_ratelimited / (double)r->delta.syn_received);

@@ -6,8 +6,9 @@
 # proxy, which runs in its own namespace "spd-proxy" on two af_packet vdevs
 # with its embedded default config and two worker lcores. Real traffic then
 # crosses it: ping both ways over IPv4 and IPv6, an HTTP download with curl
-# (every TCP handshake is answered by the proxy first), a 3 s iperf3 run; the
-# telemetry counters are printed at the end. Everything is removed on exit,
+# (every TCP handshake is answered by the proxy first), downloads while an
+# attacker on the WAN switch sends a bounded flood of spoofed SYNs, a 3 s
+# iperf3 run; the telemetry counters are printed at the end. Everything is removed on exit,
 # also on failure or Ctrl-C.
 #
 #   --keep        leave it running for you to play with until Ctrl-C
@@ -34,51 +35,59 @@ case $WORKERS in ''|*[!0-9]*|0) echo "demo.sh: --workers wants a number >= 1" >&
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces, af_packet): sudo $0 $*" >&2; exit 1; }
 
 # The names the README uses; the rest carries the demo's "spd-" prefix.
-NETNS_PREFIX=spd-
-NS_CLIENT=client
-NS_SERVER=server
-PROXY_FILE_PREFIX=synproxy-demo
+# DEMO_PREFIX=x- renames everything (x-client, x-server, ...): the e2e test
+# uses it so a demo someone is running is never touched.
+DEMO_PREFIX=${DEMO_PREFIX:-}
+if [ -z "$DEMO_PREFIX" ]; then
+	NETNS_PREFIX=spd- NS_CLIENT=client NS_SERVER=server PROXY_FILE_PREFIX=synproxy-demo
+else
+	NETNS_PREFIX=$DEMO_PREFIX NS_CLIENT=${DEMO_PREFIX}client NS_SERVER=${DEMO_PREFIX}server
+	PROXY_FILE_PREFIX=${DEMO_PREFIX%-}
+fi
 PROXY_MEM=auto                      # hugepages if reserved (dpdk-dumpcap needs them)
 PROXY_TIMEOUT=$([ $KEEP = 1 ] && echo 0 || echo 300)
-PROXY_BIN=$REPO_DIR/$BUILD_DIR/src/dpdk-synproxy
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO_DIR/$BUILD_DIR ;; esac
+PROXY_BIN=$BUILD_DIR/src/dpdk-synproxy
 NETNS_SHOW_TOTALS=1
 # shellcheck source=lib/netns.sh
 source "$REPO_DIR/scripts/lib/netns.sh"
 
-if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
 if [ $CLEANUP_ONLY = 1 ]; then
 	# A demo killed with SIGKILL cannot clean up; its namespaces are
 	# recognisable by the spd- ones next to client/server.
-	if ip netns list | awk '{print $1}' | grep -qxE 'spd-proxy|spd-wan'; then
-		for ns in spd-proxy spd-wan client server; do
+	if ip netns list | awk '{print $1}' | grep -qxE "${NS_PROXY}|${NS_WAN}"; then
+		for ns in "$NS_PROXY" "$NS_WAN" "$NS_CLIENT" "$NS_SERVER" "${NETNS_PREFIX}attacker"; do
 			ip netns list | awk '{print $1}' | grep -qxF "$ns" && NETNS_CREATED+=("$ns")
 		done
-		PROXY_PID=
+		gone="${NETNS_CREATED[*]}"
 		netns_cleanup
-		echo "demo.sh: removed ${NETNS_CREATED[*]:-the leftovers}"
+		rm -rf /tmp/synproxy-"${NETNS_PREFIX}"??????
+		echo "demo.sh: removed namespaces $gone, their processes and /var/run/dpdk/$PROXY_FILE_PREFIX"
 	else
 		echo "demo.sh: nothing to clean up"
 	fi
 	exit 0
+fi
+if ip netns list | awk '{print $1}' | grep -qxE "${NS_PROXY}|${NS_WAN}"; then
+	netns_die "a demo is already running or was killed: stop it, or run: sudo $0 --cleanup"
 fi
 
 if [ ! -x "$PROXY_BIN" ]; then
 	step "dpdk-synproxy is not built yet: installing dependencies and building"
 	bash "$REPO_DIR/scripts/install-deps.sh"
 	BUILD_DIR=$BUILD_DIR bash "$REPO_DIR/scripts/build.sh"
+	[ -x "$PROXY_BIN" ] || netns_die "the build did not produce $PROXY_BIN"
 fi
 netns_require_root
 for t in curl iperf3 ping; do
 	command -v $t >/dev/null || netns_die "missing '$t': run scripts/install-deps.sh"
 done
-if ip netns list | awk '{print $1}' | grep -qxE 'spd-proxy|spd-wan'; then
-	netns_die "a demo is already running or was killed: stop it, or run: sudo $0 --cleanup"
-fi
 netns_install_trap
 
-step "creating namespaces: client (WAN side) <-> spd-wan (switch) <-> spd-proxy (dpdk-synproxy) <-> server (LAN side)"
+step "creating namespaces: $NS_CLIENT (WAN side) <-> $NS_WAN (switch) <-> $NS_PROXY (dpdk-synproxy) <-> $NS_SERVER (LAN side)"
 netns_setup
 echo "client $CLIENT_IP4 $CLIENT_IP6   server $SERVER_IP4 $SERVER_IP6   MTU $NETNS_MTU, offloads off"
 
@@ -102,7 +111,8 @@ mkdir -p "$WWW"
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$WWW/file.bin"
 # shellcheck disable=SC2016
 printf 'Hello through dpdk-synproxy!\n' >"$WWW/index.txt"
-netns_bg http "$NS_SERVER" $([ $KEEP = 1 ] && echo 86400 || echo 120) \
+HELPER_TIME=$([ $KEEP = 1 ] && echo 86400 || echo 120)   # helpers live as long as the demo
+netns_bg http "$NS_SERVER" "$HELPER_TIME" \
 	python3 -m http.server --bind :: --directory "$WWW" 8080
 netns_wait_listen "$NS_SERVER" 8080 15
 for url in "http://$SERVER_IP4:8080/file.bin" "http://[$SERVER_IP6]:8080/file.bin"; do
@@ -115,8 +125,35 @@ for url in "http://$SERVER_IP4:8080/file.bin" "http://[$SERVER_IP6]:8080/file.bi
 	fi
 done
 
+step "SYN flood: an attacker on the WAN switch sends 40000 spoofed SYNs while the client downloads"
+NS_ATTACKER=${NETNS_PREFIX}attacker
+netns_add_wan_host "$NS_ATTACKER" 198.18.0.66/24
+before=$(telemetry -c /synproxy/stats)
+# Bounded in count and time; random source addresses, so no prefix limit
+# applies and no SYN-ACK finds its way back: only the proxy sees the flood.
+netns_bg flood "$NS_ATTACKER" 30 hping3 -q -S -p 8080 --rand-source -c 40000 -i u10 "$SERVER_IP4"
+flood_pid=$NETNS_BG_PID
+sleep 0.3
+for i in 1 2 3; do
+	nsx "$NS_CLIENT" 60 -- curl -sS --fail --connect-timeout 10 --max-time 45 -o /dev/null \
+		-w "    download $i during the flood: HTTP %{http_code}, %{size_download} bytes in %{time_total}s\n" \
+		"http://$SERVER_IP4:8080/file.bin"
+done
+wait "$flood_pid" 2>/dev/null || true
+after=$(telemetry -c /synproxy/stats)
+python3 -c '
+import json, sys
+a = json.loads(sys.argv[1])["/synproxy/stats"]
+b = json.loads(sys.argv[2])["/synproxy/stats"]
+for k in ("syn_received", "synack_sent_cookie", "synack_sent_cache", "syn_ratelimited",
+          "ack_cookie_ok", "ack_cache_ok", "syn_to_server"):
+	if k in b:
+		print("    %-20s +%d" % (k, b[k] - a.get(k, 0)))' "$before" "$after"
+echo "    half-open connections at the server: $(nsx "$NS_SERVER" 10 -- ss -Htn state syn-recv | wc -l)" \
+	"(the flood never reached it)"
+
 step "iperf3: 3 seconds client -> server"
-netns_bg iperf3 "$NS_SERVER" $([ $KEEP = 1 ] && echo 86400 || echo 60) iperf3 -s -p 5201
+netns_bg iperf3 "$NS_SERVER" "$HELPER_TIME" iperf3 -s -p 5201
 netns_wait_listen "$NS_SERVER" 5201 10
 nsx "$NS_CLIENT" 30 -- iperf3 -c "$SERVER_IP4" -p 5201 -t 3 --connect-timeout 5000 | grep -E 'sender|receiver'
 
@@ -140,10 +177,10 @@ cat <<EOF
 ${BOLD}The demo keeps running; press Ctrl-C to stop it and remove everything.${PLAIN}
 
   Traffic (root shell):
-    ip netns exec client curl http://$SERVER_IP4:8080/index.txt
-    ip netns exec client ping $SERVER_IP6
-    ip netns exec client iperf3 -c $SERVER_IP4 -t 5
-    ip netns exec client hping3 -S -p 8080 -c 20000 -i u50 $SERVER_IP4     # a SYN flood
+    ip netns exec $NS_CLIENT curl http://$SERVER_IP4:8080/index.txt
+    ip netns exec $NS_CLIENT ping $SERVER_IP6
+    ip netns exec $NS_CLIENT iperf3 -c $SERVER_IP4 -t 5
+    ip netns exec $NS_CLIENT hping3 -S -p 8080 -c 20000 -i u50 $SERVER_IP4     # a SYN flood
   Telemetry:
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/stats /synproxy/lcores
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/ports /synproxy/config
@@ -154,7 +191,7 @@ if [ "$PROXY_MEM_MODE" = huge ]; then
 	echo "    dpdk-dumpcap --file-prefix $PROXY_FILE_PREFIX -i net_af_packet1 -c 100 -w /tmp/wan.pcapng"
 else
 	echo "    (needs the proxy on hugepages: stop, run  sudo scripts/deploy.sh hugepages 1G  and start again;"
-	echo "     meanwhile:  ip netns exec spd-proxy tcpdump -ni wan0)"
+	echo "     meanwhile:  ip netns exec $NS_PROXY tcpdump -ni wan0)"
 fi
 cat <<EOF
   Proxy log: $PROXY_LOG
@@ -163,6 +200,6 @@ while kill -0 "$PROXY_PID" 2>/dev/null; do
 	sleep 1
 done
 # Stopped by a signal of its own (Ctrl-C reaches it too): a clean stop is fine.
-proxy_stop
+proxy_stop TERM
 [ "$PROXY_RC" = 0 ] || netns_die "dpdk-synproxy exited with status $PROXY_RC (log below)"
 exit 0

@@ -5,8 +5,8 @@
 #   deploy.sh [--force] bind IFACE|PCI...   bind to vfio-pci (remembering the old driver)
 #   deploy.sh unbind [PCI...]               give devices back to their old driver (default: all)
 #   deploy.sh status                        (or --status) NICs, drivers, hugepages, what we bound
-#   deploy.sh hugepages [SIZE|--show]       reserve and mount hugepages (default 1G; a bare
-#                                           number is a count of default-size pages)
+#   deploy.sh hugepages [SIZE|--show|--clear]  reserve and mount hugepages (default 1G;
+#                                           a bare number is a count of default-size pages)
 #   deploy.sh eal [--workers N]             print the EAL line for the bound devices
 #
 # bind refuses an interface that is up, has addresses or routes (it is likely
@@ -181,6 +181,11 @@ cmd_hugepages() {
 		return
 	fi
 	need_root hugepages
+	if [ "$arg" = --clear ]; then
+		"$HUGEPAGES" --clear --unmount || die "dpdk-hugepages.py --clear failed (pages still in use?)"
+		"$HUGEPAGES" --show
+		return
+	fi
 	if [[ $arg =~ ^[0-9]+$ ]]; then
 		size=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
 		arg="$((arg * size))K"

@@ -6,7 +6,8 @@
  * (single writer each, 64-bit loads, no locks) and port state, so a query
  * never slows a worker down. DPDK 22.11 allows one level of nesting, so
  * per-lcore and per-port data are dicts of flat dicts, and the config is
- * flattened into dotted keys.
+ * flattened into path keys ("synproxy/timeouts/fin", "ports/0/name"):
+ * telemetry names allow only letters, digits, '_' and '/'.
  */
 #include <stdio.h>
 #include <string.h>
@@ -175,7 +176,7 @@ cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
-/* Flatten a JSON value into dotted keys ("synproxy.timeouts.fin"). */
+/* Flatten a JSON value into path keys ("synproxy/timeouts/fin"). */
 static void
 flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
 {
@@ -185,14 +186,14 @@ flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
 		const char *k;
 		json_t *sub;
 		json_object_foreach(v, k, sub) {
-			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "/" : "", k);
 			flatten(d, key, sub);
 		}
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *sub;
 		json_array_foreach(v, i, sub) {
-			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
+			snprintf(key, sizeof(key), "%s/%zu", prefix, i);
 			flatten(d, key, sub);
 		}
 	} else if (json_is_integer(v)) {

@@ -23,7 +23,9 @@
 # deletes the namespaces (and with them every veth and bridge) and removes
 # the proxy's DPDK runtime files. Only namespaces this run created are touched.
 #
-# Callers use "set -euo pipefail"; everything here is written for that.
+# Logs of the proxy and helpers go to a temporary directory, removed at the
+# end unless KEEP_LOGS=1. Callers use "set -euo pipefail"; everything here is
+# written for that.
 
 # ---- configuration (override before netns_setup) ----------------------------
 NETNS_PREFIX=${NETNS_PREFIX:-spt$$-}

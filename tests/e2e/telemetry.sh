@@ -8,8 +8,8 @@
 # must grow by at least that and by no more than a small tolerance. The same
 # query through DPDK's own /usr/bin/dpdk-telemetry.py must give the same
 # numbers, /synproxy/ports and /synproxy/config must describe this run, and
-# after the traffic the mbufs in use return to the baseline taken once
-# startup had settled (no leak on the forwarding path).
+# after the traffic (plus a few HTTP fetches through the SYN proxy) the mbufs
+# in use return to the baseline taken once startup had settled (no leak).
 source "$(dirname "$0")/lib.sh"
 
 N1=200 N2=100 M=20 TOL=3
@@ -153,6 +153,23 @@ if not all(checks.values()):
 sys.exit(0 if all(checks.values()) else 1)
 PY
 e2e_log "ok: /synproxy/config"
+
+# scripts/telemetry.py fails clearly: a prefix with no process, an unknown command.
+rc=0
+python3 "$REPO_DIR/scripts/telemetry.py" -f "nosuch$$" /synproxy/stats >"$NETNS_LOGDIR/tp.out" 2>&1 || rc=$?
+assert_eq "telemetry.py, no such prefix: exit code" 2 "$rc"
+assert_contains "telemetry.py, no such prefix" "no telemetry socket" "$NETNS_LOGDIR/tp.out"
+assert_contains "telemetry.py, no such prefix, lists the running ones" "$PROXY_FILE_PREFIX" "$NETNS_LOGDIR/tp.out"
+rc=0
+telemetry /synproxy/no_such_command >"$NETNS_LOGDIR/tp.out" 2>&1 || rc=$?
+assert_eq "telemetry.py, unknown command: exit code" 1 "$rc"
+
+# TCP through the SYN proxy too (handshakes answered by the proxy, sequence
+# translation), so the leak check below covers the TCP paths as well.
+e2e_http_server 512
+for i in 1 2 3; do
+	e2e_fetch "http://$SERVER_IP4:$HTTP_PORT/blob"
+done
 
 # No mbuf leaked: back to the baseline (caches drain within a moment).
 for i in $(seq 1 50); do

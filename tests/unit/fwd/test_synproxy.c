@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -410,26 +411,37 @@ struct view {
 	uint8_t flags;
 };
 
-/* Full recomputation of both checksums (IPv6 extension headers included). */
+/* The TCP checksum of a parsed frame, recomputed over the pseudo header
+ * and the real L4 length (so IPv6 extension headers are fine). */
+static bool
+tcp_sum_ok(const uint8_t *f, const struct pkt_meta *mt)
+{
+	const uint8_t *l3 = f + mt->l3_off, *l4 = f + mt->l4_off;
+	uint32_t sum;
+
+	if (mt->l3 == PKT_L3_IPV4)
+		sum = __rte_raw_cksum(&((const struct rte_ipv4_hdr *)l3)->src_addr, 8, 0);
+	else
+		sum = __rte_raw_cksum(((const struct rte_ipv6_hdr *)l3)->src_addr, 32, 0);
+	sum += rte_cpu_to_be_16(mt->l4_len) + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
+	sum = __rte_raw_cksum(l4, mt->l4_len, sum);
+	return __rte_raw_cksum_reduce(sum) == 0xffff;
+}
+
+/* Full recomputation of both checksums, also by DPDK's own verifiers. */
 static void
 check_csums(const struct view *v)
 {
 	const uint8_t *l4 = v->f + v->mt.l4_off;
-	uint32_t sum;
 
 	if (v->ip4 != NULL) {
 		uint16_t hl = (v->ip4->version_ihl & 0xf) * 4;
 		assert_int_equal(rte_raw_cksum(v->ip4, hl), 0xffff);
 		assert_int_equal(rte_ipv4_udptcp_cksum_verify(v->ip4, l4), 0);
-		sum = __rte_raw_cksum(&v->ip4->src_addr, 8, 0);
-	} else {
-		if (!(v->mt.flags & PKT_F_EXTHDR))
-			assert_int_equal(rte_ipv6_udptcp_cksum_verify(v->ip6, l4), 0);
-		sum = __rte_raw_cksum(v->ip6->src_addr, 32, 0);
+	} else if (!(v->mt.flags & PKT_F_EXTHDR)) {
+		assert_int_equal(rte_ipv6_udptcp_cksum_verify(v->ip6, l4), 0);
 	}
-	sum += rte_cpu_to_be_16(v->mt.l4_len) + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
-	sum = __rte_raw_cksum(l4, v->mt.l4_len, sum);
-	assert_int_equal(__rte_raw_cksum_reduce(sum), 0xffff);
+	assert_true(tcp_sum_ok(v->f, &v->mt));
 }
 
 static void
@@ -657,7 +669,7 @@ establish(struct conn *c)
 	view_free(&u);
 }
 
-/* Timestamps of the connection after establish(), in each side's clock. */
+/* Whether c, once established, has timestamps translated. */
 static bool
 conn_ts(const struct conn *c)
 {
@@ -1278,6 +1290,57 @@ test_syn_bad_csum(void **state)
 	assert_int_equal(st()->syn_bad, 1);
 	assert_int_equal(st()->synack_sent_cache, 0);
 	assert_int_equal(occ().syn_cache, 0);
+
+	/* the port's verdict, when it gives one, is taken as is */
+	m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	rx1(ROLE_WAN, m);
+	expect_tx(0, 0);
+	assert_int_equal(st()->tcp_bad_csum, 2);
+	m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	corrupt_csum(m);
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	rx1(ROLE_WAN, m);
+	expect_tx(0, 1);
+	assert_int_equal(st()->synack_sent_cache, 1);
+	px_end();
+}
+
+/* Past the handshake a bad checksum is the end host's business: the
+ * segment is translated and its checksum stays bad (not repaired). */
+static void
+test_bad_csum_stays_bad(void **state)
+{
+	struct conn c;
+	struct pkt_meta mt;
+
+	(void)state;
+	px_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 4, 51);
+	establish(&c);
+	struct optspec so = ts_opt(c.srv_tsval + 1, c.cli_tsval + 1);
+	struct rte_mbuf *m = seg_mbuf(&c, false, ACK, c.server_isn + 1, c.client_isn + 1, 100, &so, 10);
+	corrupt_csum(m);
+	rx1(ROLE_LAN, m);
+	expect_tx(0, 1);
+	m = tx_pop(ROLE_WAN);
+	pkt_parse(m, &mt);
+	assert_int_equal(rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
+								  mt.l4_off)->sent_seq),
+			 c.proxy_isn + 1);
+	assert_false(tcp_sum_ok(rte_pktmbuf_mtod(m, uint8_t *), &mt));
+	rte_pktmbuf_free(m);
+
+	struct optspec co = ts_opt(c.cli_tsval + 2, c.proxy_tsval);
+	m = seg_mbuf(&c, true, ACK, c.client_isn + 1, c.proxy_isn + 11, 1000, &co, 0);
+	corrupt_csum(m);
+	rx1(ROLE_WAN, m);
+	expect_tx(1, 0);
+	m = tx_pop(ROLE_LAN);
+	pkt_parse(m, &mt);
+	assert_false(tcp_sum_ok(rte_pktmbuf_mtod(m, uint8_t *), &mt));
+	rte_pktmbuf_free(m);
+	assert_int_equal(st()->tcp_bad_csum, 0);
 	px_end();
 }
 
@@ -2336,6 +2399,61 @@ test_server_without_timestamps(void **state)
 	px_end();
 }
 
+/* ================================================================ cookie age */
+
+static uint32_t
+tsc_seconds(void)
+{
+	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
+
+/* Sleep into second `target` of the proxy's cookie clock, rotating the
+ * secrets as the control lcore would. */
+static void
+wait_second(uint32_t target)
+{
+	while (tsc_seconds() < target) {
+		synproxy_secrets_rotate(secrets);
+		rte_delay_us_sleep(20000);
+	}
+	synproxy_secrets_rotate(secrets);
+}
+
+static void
+tweak_period1(struct cfg_synproxy *c)
+{
+	c->cookie_period = 1;
+}
+
+/* Real time, about 3 s: a cookie is good one period later, not two. The
+ * config asks for periods of 2 s or more so that a rotation never runs
+ * concurrently with readers on other lcores; this test has none, so 1 s is
+ * safe and halves the wait. */
+static void
+test_cookie_age(void **state)
+{
+	struct conn c1, c2;
+
+	(void)state;
+	px_start(CFG_MODE_COOKIE, tweak_period1);
+	conn_init(&c1, 4, 60);
+	conn_init(&c2, 4, 61);
+	uint32_t t = tsc_seconds() + 1;
+	wait_second(t);                 /* a whole second of margin ahead */
+	syn_ok(&c1);
+	syn_ok(&c2);
+	assert_int_equal(tsc_seconds(), t);
+	wait_second(t + 1);
+	ack3_ok(&c1);                   /* made in the previous period: good */
+	assert_int_equal(st()->ack_cookie_ok, 1);
+	wait_second(t + 2);
+	send_ack3(&c2, 0);              /* two periods old: refused */
+	expect_tx(0, 0);
+	assert_int_equal(st()->ack_bad_cookie, 1);
+	assert_int_equal(nflows(), 1);
+	px_end();
+}
+
 /* ================================================================ main */
 
 static int
@@ -2394,6 +2512,7 @@ main(void)
 		T(test_ack_bad_csum),
 		T(test_syn_bad_csum),
 		T(test_syn_bad_options),
+		T(test_bad_csum_stays_bad),
 		T(test_rst_from_wan),
 		T(test_rst_from_lan),
 		T(test_fin_time_wait_expiry),
@@ -2424,6 +2543,7 @@ main(void)
 		T(test_burst_insert_seen_later),
 		T(test_burst_release_seen_later),
 		T(test_server_without_timestamps),
+		T(test_cookie_age),
 	};
 
 	return cmocka_run_group_tests_name("synproxy", tests, eal_setup, eal_teardown);
