@@ -90,6 +90,9 @@ struct bench_worker {
 	uint64_t alloc_fail;
 	uint64_t rx_ol_flags;           /* what the emulated NIC marks on received mbufs */
 	uint64_t preempted;             /* involuntary context switches during the run */
+	/* Loop iterations that took far longer than any normal one (the thread
+	 * was preempted or the core stolen): left out of the per-frame cost. */
+	uint64_t spike_tsc, spike_emu_tsc, spike_pkts, spikes;
 	struct synproxy_stats before, delta;
 
 	int err;

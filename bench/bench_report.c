@@ -168,6 +168,8 @@ report_json(FILE *f, const char *prefix, const struct scen_result *r)
 	json_object_set_new(o, "anon_huge_mib", json_integer(r->thp_mib));
 	json_object_set_new(o, "alloc_fail", json_integer((json_int_t)r->alloc_fail));
 	json_object_set_new(o, "preempted", json_integer((json_int_t)r->preempted));
+	json_object_set_new(o, "interrupted_pct", json_real(r->run_s > 0 ? 100.0 * r->spike_s / r->run_s : 0));
+	json_object_set_new(o, "wall_cycles_per_pkt", json_real(STAT(r, wall_cyc).med));
 	if (r->sc->target > 0)
 		json_object_set_new(o, "target", json_real(r->sc->target));
 	json_object_set_new(o, "verdict", json_string(r->failed ? "FAIL" : d.verdict));

@@ -25,7 +25,8 @@ struct scenario;
 struct run_sample {
 	double rate;          /* frames/s, all workers */
 	double conn_rate;     /* connections/s, all workers */
-	double cyc;           /* TSC cycles per frame on one core */
+	double cyc;           /* TSC cycles per frame on one core, uninterrupted iterations */
+	double wall_cyc;      /* the same over the whole run, interruptions included */
 	double emu_cyc;       /* of which RX emulation */
 	uint64_t pkts, conns;
 };
@@ -38,6 +39,8 @@ struct scen_result {
 	uint64_t pkts, conns, ok, alloc_fail;
 	uint64_t preempted;                   /* involuntary context switches, all runs */
 	double run_s;                         /* timed seconds, all runs */
+	double spike_s;                       /* of which in interrupted iterations */
+	uint64_t spikes;
 	struct synproxy_stats delta;          /* all runs, all workers */
 	uint64_t flow_capacity, flow_table_bytes, flows_live;   /* worker 0 after setup */
 	uint32_t flows_wanted, flows_ok;      /* all workers */

@@ -154,7 +154,8 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 	sp->default_ts = c->default_timestamps;
 	sp->retx_ms = c->syn_retransmit_ms;
 	sp->retries = c->syn_retries;
-	sp->cache_max_age_ms = c->cookie_period * 1000;
+	/* As long as the cookie it goes with can validate: two periods. */
+	sp->cache_max_age_ms = c->cookie_period * 2000;
 	for (int r = 0; r < ROLE_MAX; r++)
 		sp->tx_offload[r] = port_infos[r].tx_csum_offload;
 	if (cookie_mss_table_init(&sp->mss_table, c->mss_table, c->mss_table_len) != 0)
@@ -349,7 +350,9 @@ static inline void
 server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
 {
 	if (!server_opts_get(sp->learned, k, o)) {
-		o->mss = sp->default_mss;
+		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
+		o->mss = k->family == FLOW_AF_INET6 && sp->default_mss > 20 + 536 ? sp->default_mss - 20
+										    : sp->default_mss;
 		o->wscale = sp->default_wscale;
 		o->sack = sp->default_sack;
 		o->ts = sp->default_ts;
@@ -487,6 +490,8 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	struct tcp_opts o;
 
 	sp->stats.syn_received++;
+	if (unlikely(s->flags & RTE_TCP_FIN_FLAG))
+		goto drop;   /* SYN+FIN: no TCP stack answers it, nor do we */
 	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
 		sp->stats.tcp_bad_options++;
 		goto drop;
@@ -497,7 +502,8 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	}
 	if (sp->rl != NULL && !ratelimit_allow(sp->rl, k, sp->now_ms)) {
 		sp->stats.syn_ratelimited++;
-		goto drop;
+		rte_pktmbuf_free(s->m);
+		return;
 	}
 	struct server_opts so;
 	server_opts_or_default(sp, k, &so);
@@ -519,6 +525,10 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 		.ts = ts,
 		.ecn = 0,
 	};
+	/* What the client is told comes back with its ACK (TS cookie or cache):
+	 * the learned table may change in between. */
+	co.proxy_wscale = co.wscale == COOKIE_WSCALE_NONE ? COOKIE_WSCALE_NONE
+			  : (so.wscale == SERVER_OPTS_WSCALE_NONE ? sp->default_wscale : so.wscale);
 	uint32_t tsval = 0;
 	uint32_t isn = cookie_encode_syn(sp->secrets, &sp->mss_table, k, s->seq, &co,
 					 sp->now_sec, sp->now_ms, &tsval);
@@ -531,6 +541,7 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 			.wscale = co.wscale,
 			.flags = (co.sack ? SYN_CACHE_F_SACK : 0) | (ts ? SYN_CACHE_F_TS : 0),
 			.window = s->win,
+			.proxy_wscale = co.proxy_wscale,
 		};
 		if (syn_cache_insert(sp->cache, k, &e) > 0)
 			sp->stats.syn_cache_evicted++;
@@ -546,10 +557,8 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	b.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
 	b.win = 0;   /* hold the client's data until the server has answered */
 	b.opts_kind = TCP_BUILD_SYNACK;
-	b.opts.mss = so.mss ? so.mss : sp->default_mss;
-	b.opts.wscale = co.wscale != COOKIE_WSCALE_NONE
-		? (so.wscale == SERVER_OPTS_WSCALE_NONE ? sp->default_wscale : so.wscale)
-		: TCP_WSCALE_NONE;
+	b.opts.mss = so.mss;
+	b.opts.wscale = co.proxy_wscale == COOKIE_WSCALE_NONE ? TCP_WSCALE_NONE : co.proxy_wscale;
 	b.opts.sack_perm = co.sack;
 	b.opts.ts = ts;
 	b.opts.tsval = tsval;
@@ -595,6 +604,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 	if (cached) {
 		co.mss = ce.mss;
 		co.wscale = ce.wscale;
+		co.proxy_wscale = ce.proxy_wscale;
 		co.sack = !!(ce.flags & SYN_CACHE_F_SACK);
 		co.ts = !!(ce.flags & SYN_CACHE_F_TS);
 		syn_win = ce.window;
@@ -603,6 +613,15 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 		/* The SYN's window is gone: the ACK's, unscaled, is as good. */
 		syn_win = (uint16_t)RTE_MIN(scaled(s->win, co.wscale), 65535u);
 		sp->stats.ack_cookie_ok++;
+		if (!o.ts_present && sp->policy.mode == SYN_MODE_CACHE) {
+			/* Cache mode told this client a window scale that only
+			 * the (now evicted) entry remembered. Assume it did: the
+			 * server's windows are then scaled down for the client,
+			 * which can only understate them, never overrun. */
+			struct server_opts so;
+			server_opts_or_default(sp, k, &so);
+			co.proxy_wscale = so.wscale == SERVER_OPTS_WSCALE_NONE ? sp->default_wscale : so.wscale;
+		}
 	}
 	co.ts = co.ts && o.ts_present;
 
@@ -618,12 +637,9 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 	if (sp->rl != NULL)
 		ratelimit_refund(sp->rl, k);
 
-	struct server_opts so;
-	server_opts_or_default(sp, k, &so);
 	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0);
 	fe->wan_wscale = co.wscale;
-	fe->proxy_wscale = co.wscale == COOKIE_WSCALE_NONE ? FLOW_WSCALE_NONE
-			   : (so.wscale == SERVER_OPTS_WSCALE_NONE ? sp->default_wscale : so.wscale);
+	fe->proxy_wscale = co.proxy_wscale;
 	fe->lan_wscale = FLOW_WSCALE_NONE;
 	fe->client_mss = co.mss;
 	fe->client_isn = s->seq - 1;
@@ -851,8 +867,24 @@ wan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, struct flow
 		/* The server has not answered yet: duplicates and early data
 		 * wait (the zero window asked the client to). */
 		if (s->flags & RTE_TCP_RST_FLAG) {
+			if (s->seq != fe->client_isn + 1) {
+				sp->stats.rst_out_of_window++;
+				goto drop;
+			}
+			/* The server holds our SYN: pass the reset on, in its
+			 * sequence space (no ACK: none of its numbers is known). */
+			struct tcp_build b;
+			build_addrs(&b, s, false);
+			b.seq = fe->client_isn + 1;
+			b.ack = 0;
+			b.flags = RTE_TCP_RST_FLAG;
+			b.win = 0;
+			b.opts_kind = TCP_BUILD_NO_OPTS;
+			tcp_build_frame(s->m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
 			sp->stats.rst_accepted++;
 			flow_release(sp, fe);
+			worker_tx(w, ROLE_LAN, s->m);
+			return;
 		} else if (s->plen) {
 			sp->stats.early_data_drop++;
 		}
@@ -914,6 +946,24 @@ lan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struc
 			tcp_build_frame(s->m, s->mt->l3_off, &b, sp->tx_offload[ROLE_WAN]);
 			flow_release(sp, fe);
 			worker_tx(w, ROLE_WAN, s->m);
+			return;
+		}
+		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG &&
+		    s->ack != fe->client_isn + 1) {
+			/* A challenge ACK (RFC 5961): the server still holds an
+			 * older connection on this tuple. Reset it the way the
+			 * client's stack would; the SYN retransmission follows. */
+			struct tcp_build b;
+			build_addrs(&b, s, true);
+			b.seq = s->ack;
+			b.ack = 0;
+			b.flags = RTE_TCP_RST_FLAG;
+			b.win = 0;
+			b.opts_kind = TCP_BUILD_NO_OPTS;
+			tcp_build_swap_mac(s->m);
+			tcp_build_frame(s->m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
+			sp->stats.server_challenge_ack++;
+			worker_tx(w, ROLE_LAN, s->m);
 			return;
 		}
 		sp->stats.server_synack_bad++;
@@ -1015,6 +1065,22 @@ lan_new(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 
 /* ---------------------------------------------------------------- the burst */
 
+/* Changes whenever a slot may have been freed or reused. */
+static inline uint64_t
+table_generation(const struct flow_table *t)
+{
+	return t->stats.inserts + t->stats.removes + t->stats.expired;
+}
+
+static inline bool
+syn_restarts(const struct flow_entry *fe, const struct seg *s)
+{
+	if (fe->state == FLOW_S_TIME_WAIT || fe->state == FLOW_S_CLOSED)
+		return true;
+	return (fe->flags & FLOW_F_PROXIED) && fe->state >= FLOW_S_ESTABLISHED &&
+	       !in_window(s->seq, fe->wan_end, fe->lan_maxwin);
+}
+
 void
 synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_mbuf **pkts,
 		       struct pkt_meta *meta, uint16_t n, enum port_role in)
@@ -1074,21 +1140,19 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 		uint16_t cnt = RTE_MIN((uint16_t)FLOW_TABLE_BULK_MAX, (uint16_t)(nt - b));
 		flow_table_lookup_bulk_hash(sp->flows, kp + b, hashes + b, cnt, fes + b);
 	}
-	uint64_t gen = sp->flows->stats.inserts + sp->flows->stats.removes + sp->flows->stats.expired;
+	const uint64_t gen = table_generation(sp->flows);
+	bool stale = false;
 	for (uint16_t j = 0; j < nt; j++) {
 		struct seg *s = &segs[j];
 		struct flow_entry *fe = fes[j];
-		uint64_t g = sp->flows->stats.inserts + sp->flows->stats.removes + sp->flows->stats.expired;
-		if (unlikely(g != gen))
+		stale = stale || table_generation(sp->flows) != gen;
+		if (unlikely(stale))
 			fe = flow_table_lookup(sp->flows, &keys[j], hashes[j]);
-		gen = g;
-		/* A new SYN on a finished tuple starts over. */
-		if (fe != NULL && unlikely(s->flags & RTE_TCP_SYN_FLAG) && !(s->flags & RTE_TCP_ACK_FLAG) &&
-		    (fe->state == FLOW_S_TIME_WAIT || fe->state == FLOW_S_CLOSED)) {
-			flow_release(sp, fe);
-			gen = sp->flows->stats.inserts + sp->flows->stats.removes + sp->flows->stats.expired;
-			fe = NULL;
-		}
+		/* A new SYN on a finished tuple, or one far outside a live
+		 * proxied connection's window (the client lost it), starts over. */
+		if (fe != NULL && unlikely((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) &&
+		    in == ROLE_WAN && syn_restarts(fe, s))
+			flow_release(sp, fe), fe = NULL;
 		if (in == ROLE_WAN) {
 			if (fe != NULL)
 				wan_flow(sp, w, s, fe);

@@ -44,6 +44,7 @@ struct cookie_secrets;
 	X(server_synack)       /* server SYN-ACKs completing a proxied handshake */ \
 	X(server_rst)          /* server refused (RST) a proxied handshake */ \
 	X(server_synack_bad)   /* unexpected SYN-ACKs from the LAN: dropped */ \
+	X(server_challenge_ack) /* server held an old connection: reset so the SYN can succeed */ \
 	X(proxied_established) /* proxied connections established */ \
 	X(translated_wan)      /* segments translated client -> server */ \
 	X(translated_lan)      /* segments translated server -> client */ \

@@ -23,13 +23,16 @@
  * beyond the configured table must never be used, so cookie_decode_ack()
  * rejects it. The 27 hash bits give a forger a 2^-27 chance per guess.
  *
- * Timestamp cookie. When the client sent a timestamp option, the low 8 bits of
+ * Timestamp cookie. When the client sent a timestamp option, the low 12 bits of
  * the SYN-ACK's TSval carry what the sequence cookie has no room for:
+ *	bits 11..8 the window scale the proxy announced in that SYN-ACK (15 = none):
+ *	           server options are learned concurrently, so what was announced
+ *	           must come back with the ACK rather than be looked up again
  *	bits 7..4  window scale 0..14, or 15 = the client sent no wscale option
  *	bit  3     SACK permitted
  *	bit  2     ECN setup (ECE+CWR on the SYN)
  *	bits 1..0  MSS fine bits: which quarter of [mss[i], mss[i+1]) the MSS was in
- * The upper 24 bits are the proxy's millisecond clock. The client echoes the
+ * The upper 20 bits are the proxy's millisecond clock. The client echoes the
  * TSval as TSecr in its ACK. These bits are not authenticated either, for the
  * same reason as the MSS bits: they only describe what the peer itself offers.
  *
@@ -83,6 +86,7 @@ struct cookie_mss_table {
 struct cookie_opts {
 	uint16_t mss;
 	uint8_t wscale;                 /* 0..14, or COOKIE_WSCALE_NONE */
+	uint8_t proxy_wscale;           /* announced to the client: 0..14, or NONE (TS cookie) */
 	uint8_t sack:1, ts:1, ecn:1,
 		mss_fine:2;             /* quarter within the MSS table step (TS cookie) */
 };
@@ -233,23 +237,25 @@ cookie_mss_decode(const struct cookie_mss_table *tbl, uint8_t idx, uint8_t fine)
 }
 
 /*
- * The SYN-ACK's TSval: the proxy clock with its low byte replaced by the
- * option bits. If that would put the value ahead of the clock, one 256 ms
+ * The SYN-ACK's TSval: the proxy clock with its low 12 bits replaced by the
+ * option bits. If that would put the value ahead of the clock, one 4096 ms
  * step is taken off, so every later TSval the proxy sends (from the clock)
  * is >= this one, as RFC 7323 wants TSvals to be monotonic.
  */
 static inline uint32_t
 cookie_ts_make(uint32_t ts_clock, const struct cookie_opts *o)
 {
-	uint32_t ws = o->wscale;
+	uint32_t ws = o->wscale, pws = o->proxy_wscale;
 	uint32_t low, tsval;
 
 	if (ws != COOKIE_WSCALE_NONE && ws > COOKIE_WSCALE_MAX)
 		ws = COOKIE_WSCALE_MAX;
-	low = ws << 4 | (uint32_t)o->sack << 3 | (uint32_t)o->ecn << 2 | o->mss_fine;
-	tsval = (ts_clock & ~UINT32_C(0xff)) | low;
-	if (low > (ts_clock & 0xff))
-		tsval -= 0x100;
+	if (pws != COOKIE_WSCALE_NONE && pws > COOKIE_WSCALE_MAX)
+		pws = COOKIE_WSCALE_MAX;
+	low = pws << 8 | ws << 4 | (uint32_t)o->sack << 3 | (uint32_t)o->ecn << 2 | o->mss_fine;
+	tsval = (ts_clock & ~UINT32_C(0xfff)) | low;
+	if (low > (ts_clock & 0xfff))
+		tsval -= 0x1000;
 	return tsval;
 }
 
@@ -257,6 +263,7 @@ cookie_ts_make(uint32_t ts_clock, const struct cookie_opts *o)
 static inline void
 cookie_ts_decode(uint32_t tsecr, struct cookie_opts *o)
 {
+	o->proxy_wscale = (tsecr >> 8) & 0xf;
 	o->wscale = (tsecr >> 4) & 0xf;     /* 15 decodes as COOKIE_WSCALE_NONE */
 	o->sack = (tsecr >> 3) & 1;
 	o->ecn = (tsecr >> 2) & 1;
@@ -308,6 +315,7 @@ cookie_decode_ack(const struct cookie_secrets *s, const struct cookie_mss_table 
 		cookie_ts_decode(tsecr, out);
 	} else {
 		out->wscale = COOKIE_WSCALE_NONE;
+		out->proxy_wscale = COOKIE_WSCALE_NONE;
 		out->sack = 0;
 		out->ecn = 0;
 		out->ts = 0;

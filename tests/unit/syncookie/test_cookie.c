@@ -694,20 +694,24 @@ test_ts_cookie_layout(void **state)
 
 	(void)state;
 	o.wscale = 7;
+	o.proxy_wscale = 9;
 	o.sack = 1;
 	o.ecn = 0;
 	o.mss_fine = 2;
-	v = cookie_ts_make(0x123456ff, &o);
-	assert_int_equal(v & 0xff, 0x7a);
-	assert_int_equal(v >> 8, 0x123456);
+	v = cookie_ts_make(0x12345fff, &o);
+	assert_int_equal(v & 0xfff, 0x97a);
+	assert_int_equal(v >> 12, 0x12345);
+	cookie_ts_decode(v, &d);
+	assert_int_equal(d.proxy_wscale, 9);
 
-	/* Low byte above the clock's: one step back, never ahead of the clock. */
+	/* Low bits above the clock's: one step back, never ahead of the clock. */
 	o.wscale = COOKIE_WSCALE_NONE;
+	o.proxy_wscale = COOKIE_WSCALE_NONE;
 	o.sack = 1;
 	o.ecn = 1;
 	o.mss_fine = 3;
-	v = cookie_ts_make(0x12345610, &o);
-	assert_int_equal(v, 0x123455ff);
+	v = cookie_ts_make(0x12345010, &o);
+	assert_int_equal(v, 0x12344fff);
 
 	/* Clock near zero wraps like any TCP timestamp. */
 	v = cookie_ts_make(0x00000005, &o);
@@ -747,16 +751,18 @@ test_ts_cookie_roundtrip_all(void **state)
 		uint32_t v;
 
 		o.wscale = (uint8_t)ws;
+		o.proxy_wscale = (uint8_t)((ws + it) % 16);
 		o.sack = bits & 1;
 		o.ecn = (bits >> 1) & 1;
 		o.mss_fine = bits >> 2;
 		v = cookie_ts_make(clock, &o);
-		/* At most 255 ms behind the clock, never ahead. */
-		assert_true((uint32_t)(clock - v) < 256);
+		/* At most 4095 ms behind the clock, never ahead. */
+		assert_true((uint32_t)(clock - v) < 4096);
 		memset(&d, 0, sizeof(d));
 		d.mss = 1234;
 		cookie_ts_decode(v, &d);
 		assert_int_equal(d.wscale, ws);
+		assert_int_equal(d.proxy_wscale, o.proxy_wscale);
 		assert_int_equal(d.sack, o.sack);
 		assert_int_equal(d.ecn, o.ecn);
 		assert_int_equal(d.mss_fine, o.mss_fine);
