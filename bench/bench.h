@@ -46,7 +46,7 @@ struct bench_opts {
 	uint32_t hs_tuples;         /* tuples the handshake scenario cycles through */
 	bool quick;
 	bool offload;               /* emulate NIC checksum offloads (RX verified, TX computed) */
-	bool thp;                   /* ask for transparent huge pages on the EAL memory */
+	bool thp;                   /* madvise huge pages: template pools (anon THP), EAL memory (shmem THP, if enabled) */
 	bool verbose;
 	uint64_t seed;
 	const char *json_path;

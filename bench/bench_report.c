@@ -48,6 +48,7 @@ void
 report_finish(struct scen_result *r)
 {
 	r->median_rate = STAT(r, rate).med;
+	r->median_cyc = STAT(r, cyc).med;
 }
 
 /* Derived figures shared by the table and the JSON. */
@@ -92,7 +93,7 @@ derive(const struct scen_result *r, struct derived *d)
 void
 report_header(FILE *f)
 {
-	fprintf(f, "%-22s %2s %8s %17s %7s %7s %6s %7s %7s %7s %6s %8s %6s %6s %6s %5s\n",
+	fprintf(f, "%-22s %2s %8s %17s %7s %7s %6s %7s %7s %7s %6s %8s %6s %6s %6s %9s\n",
 		"scenario", "wk", "Mpps", "[min - max]", "ns/pkt", "cyc/pkt", "emu", "dp-cyc",
 		"dp-Mpps", "Mconn/s", "path%", "flows", "B/flow", "target", "verdict", "scale");
 }
@@ -110,7 +111,7 @@ report_row(FILE *f, const struct scen_result *r)
 	else
 		snprintf(conn, sizeof(conn), "-");
 	if (r->scaling > 0)
-		snprintf(scale, sizeof(scale), "%.2fx", r->scaling);
+		snprintf(scale, sizeof(scale), "%.2f/%.2f", r->scaling, r->cost_scaling);
 	else
 		snprintf(scale, sizeof(scale), "-");
 	if (r->sc->target > 0)
@@ -122,9 +123,15 @@ report_row(FILE *f, const struct scen_result *r)
 		snprintf(bpf, sizeof(bpf), "%.1f", d.bytes_per_flow);
 	else
 		snprintf(bpf, sizeof(bpf), "-");
-	fprintf(f, "%-22s %2u %8.2f %17s %7.1f %7.1f %6.1f %7.1f %7.2f %7s %6.1f %8s %6s %6s %6s %5s%s%s\n",
-		r->sc->name, r->workers, d.rate.med / 1e6, range, d.ns, d.cyc.med, d.emu.med, d.dp_cyc,
-		d.dp_mpps, conn, d.path_ok, flows, bpf, target, r->failed ? "FAIL" : d.verdict, scale,
+	char dpc[16] = "-", dpm[16] = "-", path[16] = "-";
+	if (r->sc->proxy) {
+		snprintf(dpc, sizeof(dpc), "%.1f", d.dp_cyc);
+		snprintf(dpm, sizeof(dpm), "%.2f", d.dp_mpps);
+		snprintf(path, sizeof(path), "%.1f", d.path_ok);
+	}
+	fprintf(f, "%-22s %2u %8.2f %17s %7.1f %7.1f %6.1f %7s %7s %7s %6s %8s %6s %6s %6s %9s%s%s\n",
+		r->sc->name, r->workers, d.rate.med / 1e6, range, d.ns, d.cyc.med, d.emu.med, dpc,
+		dpm, conn, path, flows, bpf, target, r->failed ? "FAIL" : d.verdict, scale,
 		r->note[0] ? "  " : "", r->note);
 }
 
@@ -173,8 +180,10 @@ report_json(FILE *f, const char *prefix, const struct scen_result *r)
 	if (r->sc->target > 0)
 		json_object_set_new(o, "target", json_real(r->sc->target));
 	json_object_set_new(o, "verdict", json_string(r->failed ? "FAIL" : d.verdict));
-	if (r->scaling > 0)
+	if (r->scaling > 0) {
 		json_object_set_new(o, "scaling", json_real(r->scaling));
+		json_object_set_new(o, "cost_scaling", json_real(r->cost_scaling));
+	}
 #define X(n) if (r->delta.n) json_object_set_new(c, #n, json_integer((json_int_t)r->delta.n));
 	SYNPROXY_COUNTERS(X)
 #undef X

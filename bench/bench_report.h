@@ -47,7 +47,9 @@ struct scen_result {
 	double setup_s;
 	long thp_mib;                         /* AnonHugePages after setup, MiB */
 	double scaling;                       /* rate / single-worker rate, 0 = not measured */
+	double cost_scaling;                  /* workers * single-worker cyc / cyc: scaling without stolen time */
 	double median_rate;                   /* filled by report_finish */
+	double median_cyc;
 	bool failed;
 	char note[200];
 };

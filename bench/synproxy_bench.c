@@ -92,7 +92,7 @@ usage(const char *prog)
 	       "  --flows N        flows of established-10k and passthrough (default 10000)\n"
 	       "  --large-flows N  flows of established-1m (default 1000000)\n"
 	       "  --offload        emulate NIC checksum offload (RX verified, TX by the port)\n"
-	       "  --no-thp         do not ask for transparent huge pages (4 KiB pages)\n"
+	       "  --no-thp         no MADV_HUGEPAGE on template pools and EAL memory\n"
 	       "  --seed N         random seed\n"
 	       "  --json FILE      write the JSON lines to FILE instead of stdout ('JSON ' prefix)\n"
 	       "  --quick          tiny smoke run (CI): short runs, small tables\n"
@@ -337,6 +337,40 @@ thp_advise(const struct rte_memseg_list *msl, void *arg)
 	if (msl->base_va != NULL && msl->len > 0)
 		madvise(msl->base_va, msl->len, MADV_HUGEPAGE);
 	return 0;
+}
+
+static int
+page_size_cb(const struct rte_memseg_list *msl, void *arg)
+{
+	if (msl->len == 0)
+		return 0;
+	*(uint64_t *)arg = msl->page_sz;
+	return 1;
+}
+
+/* What backs the EAL memory (the flow tables): it decides the TLB misses. */
+static void
+describe_eal_pages(char *buf, size_t len)
+{
+	uint64_t pg = 0;
+	char thp[64] = "?";
+	FILE *f;
+
+	rte_memseg_list_walk(page_size_cb, &pg);
+	f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "r");
+	if (f != NULL) {
+		char line[128];
+		if (fgets(line, sizeof(line), f) != NULL) {
+			char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+			if (a && b)
+				snprintf(thp, sizeof(thp), "%.*s", (int)(b - a - 1), a + 1);
+		}
+		fclose(f);
+	}
+	if (pg >= (2u << 20))
+		snprintf(buf, len, "%" PRIu64 " MiB hugepages", pg >> 20);
+	else
+		snprintf(buf, len, "%" PRIu64 " KiB pages (no hugepages; shmem THP '%s')", pg >> 10, thp);
 }
 
 /* AnonHugePages of this process, in MiB (-1 if unknown). */
@@ -758,23 +792,27 @@ main(int argc, char **argv)
 		jprefix = "";
 	}
 
+	char pages[128];
+	describe_eal_pages(pages, sizeof(pages));
 	printf("synproxy-bench: %u worker(s) (lcores", nb_bws);
 	for (unsigned i = 0; i < nb_bws; i++)
 		printf(" %u", bws[i]->lcore);
 	printf("), TSC %.3f GHz, burst %u, %u x %.3g s per scenario%s, lan %s/%s wan %s/%s,\n"
-	       "  placement %s, checksums %s, flow entry %zu B, THP %s\n",
+	       "  placement %s, checksums %s, flow entry %zu B, EAL memory %s\n",
 	       (double)rte_get_tsc_hz() / 1e9, base_cfg.burst_size, bench_opts.repeat,
 	       bench_opts.duration_s, bench_opts.quick ? " (quick)" : "",
 	       port_infos[ROLE_LAN].name, port_infos[ROLE_LAN].driver,
 	       port_infos[ROLE_WAN].name, port_infos[ROLE_WAN].driver,
 	       nb_bws > 1 ? "as symmetric RSS (each worker its own flows)" : "one worker",
 	       bench_opts.offload ? "offload emulated" : "software (net_null has no offload)",
-	       sizeof(struct flow_slot), bench_opts.thp ? "requested" : "off");
+	       sizeof(struct flow_slot), pages);
 	printf("  columns: Mpps = frames received per second, wall clock, all workers; cyc/ns = TSC cycles and ns\n"
 	       "  per frame on one core (loop iterations over %u us, i.e. preempted, left out); emu = RX emulation\n"
 	       "  (alloc+copy+patch); dp = data path alone (cyc - emu) and the rate one core gets from it;\n"
 	       "  path%% = frames that took the scenario's path; B/flow = flow table bytes / capacity;\n"
-	       "  verdict = dp rate per core vs target (c = M connections/s)\n\n", SPIKE_US);
+	       "  verdict = dp rate per core vs target (c = M connections/s); scale = N workers vs 1:\n"
+	       "  wall-clock rate ratio / N x cyc(1) / cyc(N) (the same without the preempted time)\n\n",
+	       SPIKE_US);
 	report_header(stdout);
 	fflush(stdout);
 
@@ -790,8 +828,10 @@ main(int argc, char **argv)
 		all_ok &= !one.failed;
 		if (nb_bws > 1) {
 			run_scenario(sc, nb_bws, &many);
-			if (!many.failed && one.median_rate > 0)
+			if (!many.failed && one.median_rate > 0 && many.median_cyc > 0) {
 				many.scaling = many.median_rate / one.median_rate;
+				many.cost_scaling = nb_bws * one.median_cyc / many.median_cyc;
+			}
 			report_row(stdout, &many);
 			report_json(jf, jprefix, &many);
 			all_ok &= !many.failed;
@@ -799,8 +839,6 @@ main(int argc, char **argv)
 		fflush(stdout);
 		fflush(jf);
 	}
-	if (bench_opts.thp)
-		printf("\nAnonHugePages in use at the end: %ld MiB\n", anon_huge_mib());
 	if (jf != stdout)
 		fclose(jf);
 	rc = all_ok ? 0 : 1;

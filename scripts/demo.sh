@@ -7,8 +7,10 @@
 # with its embedded default config and two worker lcores. Real traffic then
 # crosses it: ping both ways over IPv4 and IPv6, an HTTP download with curl
 # (every TCP handshake is answered by the proxy first), downloads while an
-# attacker on the WAN switch sends a bounded flood of spoofed SYNs, a 3 s
-# iperf3 run; the telemetry counters are printed at the end. Everything is removed on exit,
+# attacker on the WAN switch sends a bounded flood of 100000 SYNs and 50000
+# forged ACKs from spoofed sources in 198.19.0.0/16 (the counters and a
+# capture at the server show it was absorbed), a 3 s iperf3 run; the
+# telemetry counters are printed at the end. Everything is removed on exit,
 # also on failure or Ctrl-C.
 #
 #   --keep        leave it running for you to play with until Ctrl-C
@@ -82,7 +84,7 @@ if [ ! -x "$PROXY_BIN" ]; then
 	[ -x "$PROXY_BIN" ] || netns_die "the build did not produce $PROXY_BIN"
 fi
 netns_require_root
-for t in curl iperf3 ping; do
+for t in curl iperf3 ping trafgen tcpdump; do
 	command -v $t >/dev/null || netns_die "missing '$t': run scripts/install-deps.sh"
 done
 netns_install_trap
@@ -125,30 +127,74 @@ for url in "http://$SERVER_IP4:8080/file.bin" "http://[$SERVER_IP6]:8080/file.bi
 	fi
 done
 
-step "SYN flood: an attacker on the WAN switch sends 40000 spoofed SYNs while the client downloads"
+step "SYN flood: an attacker on the WAN switch spoofs 100000 SYNs, then 50000 ACKs, while the client downloads"
+# The attacker (198.19.0.1) sends with trafgen, every frame from a random
+# source in 198.19.0.0/16 (the other half of the benchmarking range; the
+# client's 198.18.0.0/24 is left alone) with a random port and ISN, then
+# bare ACKs with random acknowledgment numbers (forged cookies). Both are
+# bounded in count (-n) and time, paced at 25000 frames/s. A capture in the
+# server namespace counts every SYN and ACK that reaches the server.
 NS_ATTACKER=${NETNS_PREFIX}attacker
-netns_add_wan_host "$NS_ATTACKER" 198.18.0.66/24
+netns_add_wan_host "$NS_ATTACKER" 198.19.0.1/16
+netns_bg srvcap "$NS_SERVER" 90 tcpdump -i eth0 -n -s 96 -U --immediate-mode -w "$NETNS_LOGDIR/server.pcap" tcp
+for i in $(seq 50); do grep -q 'listening on' "$NETNS_LOGDIR/srvcap.log" 2>/dev/null && break; sleep 0.1; done
+srvcap_pid=$NETNS_BG_PID
 before=$(telemetry -c /synproxy/stats)
-# Bounded in count and time; random source addresses, so no prefix limit
-# applies and no SYN-ACK finds its way back: only the proxy sees the flood.
-netns_bg flood "$NS_ATTACKER" 30 hping3 -q -S -p 8080 --rand-source -c 40000 -i u10 "$SERVER_IP4"
+flood_t0=$SECONDS
+netns_flood synflood "$NS_ATTACKER" syn 100000 25000 "$SERVER_IP4" 8080 40
 flood_pid=$NETNS_BG_PID
-sleep 0.3
+sleep 0.5
+attack=0
 for i in 1 2 3; do
 	nsx "$NS_CLIENT" 60 -- curl -sS --fail --connect-timeout 10 --max-time 45 -o /dev/null \
 		-w "    download $i during the flood: HTTP %{http_code}, %{size_download} bytes in %{time_total}s\n" \
 		"http://$SERVER_IP4:8080/file.bin"
+	[ "$(telemetry -k under_attack /synproxy/stats)" = 1 ] && attack=1
 done
 wait "$flood_pid" 2>/dev/null || true
+echo "    attacker: $(grep -o '[0-9]* packets outgoing' "$NETNS_LOGDIR/synflood.log" | cut -d' ' -f1) spoofed SYNs sent in $((SECONDS - flood_t0))s"
+netns_flood ackflood "$NS_ATTACKER" ack 50000 25000 "$SERVER_IP4" 8080 40
+flood_pid=$NETNS_BG_PID
+nsx "$NS_CLIENT" 60 -- curl -sS --fail --connect-timeout 10 --max-time 45 -o /dev/null \
+	-w "    download 4 during the ACK flood: HTTP %{http_code}, %{size_download} bytes in %{time_total}s\n" \
+	"http://$SERVER_IP4:8080/file.bin"
+wait "$flood_pid" 2>/dev/null || true
+echo "    attacker: $(grep -o '[0-9]* packets outgoing' "$NETNS_LOGDIR/ackflood.log" | cut -d' ' -f1) forged ACKs sent"
+sleep 0.5        # the capture writes each packet as it comes (--immediate-mode)
 after=$(telemetry -c /synproxy/stats)
+kill -TERM "$srvcap_pid" 2>/dev/null || true
+wait "$srvcap_pid" 2>/dev/null || true
+echo "    what the proxy counted (change during the floods):"
 python3 -c '
 import json, sys
 a = json.loads(sys.argv[1])["/synproxy/stats"]
 b = json.loads(sys.argv[2])["/synproxy/stats"]
-for k in ("syn_received", "synack_sent_cookie", "synack_sent_cache", "syn_ratelimited",
-          "ack_cookie_ok", "ack_cache_ok", "syn_to_server"):
+for k in ("rx_wan", "syn_received", "synack_sent_cookie", "synack_sent_cache", "syn_ratelimited",
+          "ack_bad_cookie", "ack_cookie_ok", "ack_cache_ok", "syn_to_server"):
 	if k in b:
-		print("    %-20s +%d" % (k, b[k] - a.get(k, 0)))' "$before" "$after"
+		print("      %-20s +%d" % (k, b[k] - a.get(k, 0)))
+print("      %-20s %d during the SYN flood, %d now" % ("under_attack", int(sys.argv[3]), b.get("under_attack", 0)))
+' "$before" "$after" "$attack"
+# Every SYN or ACK the server received, by source: only the real client's.
+tcpdump -r "$NETNS_LOGDIR/server.pcap" -n 2>/dev/null | python3 -c '
+import sys
+server, clients = sys.argv[1:3], sys.argv[3:]
+real, other = {"S": 0, "A": 0}, {"S": 0, "A": 0}
+for line in sys.stdin:
+	f = line.split()        # TIME IP|IP6 SRC.PORT > DST.PORT: Flags [..], ...
+	if len(f) < 7 or f[1] not in ("IP", "IP6") or f[3] != ">" or "Flags [" not in line:
+		continue
+	src = f[2].rsplit(".", 1)[0]
+	if src in server:
+		continue        # sent by the server itself
+	flags = line.split("Flags [", 1)[1].split("]", 1)[0]
+	d = real if src in clients else other
+	d["S"] += "S" in flags
+	d["A"] += "." in flags and "S" not in flags
+print("    at the server: %d SYNs and %d ACKs from the real client, %d SYNs and %d ACKs from anyone else"
+      % (real["S"], real["A"], other["S"], other["A"]))
+print("    spoofed SYNs that reached the server: %d" % other["S"])
+' "$SERVER_IP4" "$SERVER_IP6" "$CLIENT_IP4" "$CLIENT_IP6"
 echo "    half-open connections at the server: $(nsx "$NS_SERVER" 10 -- ss -Htn state syn-recv | wc -l)" \
 	"(the flood never reached it)"
 
@@ -180,7 +226,8 @@ ${BOLD}The demo keeps running; press Ctrl-C to stop it and remove everything.${P
     ip netns exec $NS_CLIENT curl http://$SERVER_IP4:8080/index.txt
     ip netns exec $NS_CLIENT ping $SERVER_IP6
     ip netns exec $NS_CLIENT iperf3 -c $SERVER_IP4 -t 5
-    ip netns exec $NS_CLIENT hping3 -S -p 8080 -c 20000 -i u50 $SERVER_IP4     # a SYN flood
+  A spoofed SYN flood (100000 SYNs from 198.19.0.0/16, the demo's trafgen config):
+    ip netns exec $NS_ATTACKER trafgen -o eth0 -i $NETNS_LOGDIR/synflood.trafgen -n 100000 -b 25000pps -P 1 --no-sock-mem
   Telemetry:
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/stats /synproxy/lcores
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/ports /synproxy/config

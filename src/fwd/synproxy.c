@@ -51,6 +51,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "worker.h"
@@ -103,6 +104,10 @@ struct synproxy_lcore {
 	struct pending_syn *pend;
 	uint32_t *pend_free;
 	uint32_t pend_cap, pend_nfree, pend_hand;
+
+	/* frames dropped in this burst, freed together at its end */
+	struct rte_mbuf *drops[MAX_BURST];
+	uint16_t n_drops;
 
 	struct synproxy_stats stats;
 };
@@ -379,6 +384,13 @@ set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
 	flow_table_set_state(sp->flows, fe, st);
 }
 
+/* Drop a frame: freed in bulk when the burst is done. */
+static inline void
+drop(struct synproxy_lcore *sp, struct rte_mbuf *m)
+{
+	sp->drops[sp->n_drops++] = m;
+}
+
 /* Send a frame on to the other port (bridged or translated). */
 static inline void
 forward(struct worker *w, enum port_role in, struct rte_mbuf *m)
@@ -502,7 +514,7 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	}
 	if (sp->rl != NULL && !ratelimit_allow(sp->rl, k, sp->now_ms)) {
 		sp->stats.syn_ratelimited++;
-		rte_pktmbuf_free(s->m);
+		drop(sp, s->m);
 		return;
 	}
 	struct server_opts so;
@@ -569,7 +581,7 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	return;
 drop:
 	sp->stats.syn_bad++;
-	rte_pktmbuf_free(s->m);
+	drop(sp, s->m);
 }
 
 /* ---------------------------------------------------------------- WAN: handshake ACK */
@@ -674,7 +686,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 	worker_tx(w, ROLE_LAN, s->m);
 	return;
 drop:
-	rte_pktmbuf_free(s->m);
+	drop(sp, s->m);
 }
 
 /* ---------------------------------------------------------------- LAN: server SYN-ACK */
@@ -687,7 +699,7 @@ lan_server_synack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 
 	if (s->ack != fe->client_isn + 1 || tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0) {
 		sp->stats.server_synack_bad++;
-		rte_pktmbuf_free(s->m);
+		drop(sp, s->m);
 		return;
 	}
 	/* Learn what this server supports, from what our SYN asked for. */
@@ -907,7 +919,7 @@ wan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, struct flow
 	forward(w, ROLE_WAN, s->m);
 	return;
 drop:
-	rte_pktmbuf_free(s->m);
+	drop(sp, s->m);
 }
 
 static void
@@ -1006,7 +1018,7 @@ lan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struc
 	forward(w, ROLE_LAN, s->m);
 	return;
 drop:
-	rte_pktmbuf_free(s->m);
+	drop(sp, s->m);
 }
 
 /* ---------------------------------------------------------------- no flow */
@@ -1027,7 +1039,7 @@ wan_new(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 	/* RST, SYN-ACK or flagless segments of nothing we know: never let them
 	 * reach a server. */
 	sp->stats.wan_no_flow++;
-	rte_pktmbuf_free(s->m);
+	drop(sp, s->m);
 }
 
 static void
@@ -1040,7 +1052,7 @@ lan_new(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 			/* Its answer would find no flow and be dropped: better the
 			 * LAN host retries its SYN. */
 			sp->stats.flow_full++;
-			rte_pktmbuf_free(s->m);
+			drop(sp, s->m);
 			return;
 		}
 		struct tcp_opts o;
@@ -1105,6 +1117,11 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 			seg_key(s, in, &keys[nt]);
 			kp[nt] = &keys[nt];
 			hashes[nt] = flow_table_hash(sp->flows, &keys[nt]);
+			/* A flood's SYNs come from everywhere: start the rate-limit
+			 * bucket's cache miss now, it is needed a burst later. */
+			if (in == ROLE_WAN && sp->rl != NULL &&
+			    (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG)
+				ratelimit_prefetch(sp->rl, &keys[nt]);
 			nt++;
 		} else if (mt->l3 == PKT_L3_NONE) {
 			forward(w, in, pkts[i]);
@@ -1112,7 +1129,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 			/* Nothing malformed gets past the proxy towards the servers. */
 			if (in == ROLE_WAN) {
 				sp->stats.bad_drop++;
-				rte_pktmbuf_free(pkts[i]);
+				drop(sp, pkts[i]);
 			} else {
 				sp->stats.bad_pass++;
 				forward(w, in, pkts[i]);
@@ -1121,7 +1138,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 			/* A fragmented SYN must not reassemble at a server. */
 			if (in == ROLE_WAN && mt->l4proto == IPPROTO_TCP) {
 				sp->stats.fragment_drop++;
-				rte_pktmbuf_free(pkts[i]);
+				drop(sp, pkts[i]);
 			} else {
 				sp->stats.fragment_pass++;
 				forward(w, in, pkts[i]);
@@ -1132,7 +1149,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 		}
 	}
 	if (nt == 0)
-		return;
+		goto out;
 
 	/* Bulk lookup, then act in arrival order. After an insert or removal
 	 * in this burst, later segments look up again (slots may be reused). */
@@ -1140,6 +1157,11 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 		uint16_t cnt = RTE_MIN((uint16_t)FLOW_TABLE_BULK_MAX, (uint16_t)(nt - b));
 		flow_table_lookup_bulk_hash(sp->flows, kp + b, hashes + b, cnt, fes + b);
 	}
+	/* The bulk lookup prefetched buckets and keys, not our entries: start
+	 * all their misses at once instead of one per segment below. */
+	for (uint16_t j = 0; j < nt; j++)
+		if (fes[j] != NULL)
+			rte_prefetch0(fes[j]);
 	const uint64_t gen = table_generation(sp->flows);
 	bool stale = false;
 	for (uint16_t j = 0; j < nt; j++) {
@@ -1164,5 +1186,10 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_m
 			else
 				lan_new(sp, w, s, &keys[j], hashes[j]);
 		}
+	}
+out:
+	if (sp->n_drops) {
+		rte_pktmbuf_free_bulk(sp->drops, sp->n_drops);
+		sp->n_drops = 0;
 	}
 }

@@ -2,8 +2,8 @@
 /*
  * ratelimit.c - the token-bucket table behind ratelimit.h.
  *
- * A prefix is identified by SipHash(key, masked address (16 bytes) || family
- * and prefix length): three 64-bit words. The low bits of the result pick a
+ * A prefix is identified by a seeded CRC32C of the masked address (16 bytes),
+ * family and prefix length: three 64-bit words. The low bits of the result pick a
  * set of two buckets, the high 32 bits (forced non-zero, 0 marks an empty
  * bucket) are the tag. Address masks are precomputed per family in network
  * byte order, so masking is four ANDs.
@@ -13,6 +13,8 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_hash_crc.h>
 
 #include "syncookie/cookie.h"
 #include "syncookie/ratelimit.h"
@@ -27,7 +29,7 @@ struct rl_bucket {
 };
 
 struct ratelimit {
-	uint64_t key[2];
+	uint32_t seed;         /* random: set placement differs per run */
 	uint32_t set_mask;
 	uint32_t rate;         /* tokens/s == thousandths/ms */
 	uint32_t burst_m;      /* burst * 1000 */
@@ -72,7 +74,7 @@ ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst
 				RTE_CACHE_LINE_SIZE, socket);
 	if (rl == NULL)
 		return NULL;
-	if (cookie_random_bytes(rl->key, sizeof(rl->key)) < 0) {
+	if (cookie_random_bytes(&rl->seed, sizeof(rl->seed)) < 0) {
 		rte_free(rl);
 		return NULL;
 	}
@@ -114,13 +116,29 @@ prefix_set(struct ratelimit *rl, const struct flow_key *k, uint32_t *tag)
 		a[3] = k->wan_addr[3] & rl->v6_mask[3];
 		plen = rl->v6_prefix;
 	}
+	/* CRC32C with a random seed, not SipHash: a flood may well aim
+	 * colliding prefixes at one set, but a takeover hands the newcomer a
+	 * full bucket, so collisions can never starve a prefix; the keyed PRF
+	 * bought nothing but cycles on every SYN. */
 	w[0] = siphash24_load_le64(&a[0]);
 	w[1] = siphash24_load_le64(&a[2]);
 	w[2] = (uint64_t)k->family | (uint64_t)plen << 8;
-	h = siphash24_words(rl->key, w, 3);
+	uint32_t lo = rte_hash_crc_8byte(w[0], rl->seed);
+	lo = rte_hash_crc_8byte(w[1], lo);
+	lo = rte_hash_crc_8byte(w[2], lo);
+	uint32_t hi = rte_hash_crc_4byte(lo, rl->seed ^ 0x9e3779b9);
+	h = (uint64_t)hi << 32 | lo;
 
 	*tag = (uint32_t)(h >> 32) | 1;
 	return &rl->b[((uint32_t)h & rl->set_mask) * 2];
+}
+
+void
+ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k)
+{
+	uint32_t tag;
+
+	rte_prefetch0(prefix_set(rl, k, &tag));
 }
 
 bool

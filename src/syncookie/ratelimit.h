@@ -58,6 +58,9 @@ void ratelimit_free(struct ratelimit *rl);
  */
 bool ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms);
 
+/* Start loading k's bucket set (call a little before ratelimit_allow). */
+void ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k);
+
 /* Give one token back (capped at burst), if the prefix still has its bucket. */
 void ratelimit_refund(struct ratelimit *rl, const struct flow_key *k);
 

@@ -27,6 +27,12 @@ tshark nor scapy and every assertion is spelled out here, in one place:
       "from_allowed": n, "examples": [...]}. Exit status 0 always: the test
       decides.
 
+  same A.pcap B.pcap PORT
+      The segments on PORT in both captures are the same, field by field
+      (addresses, ports, flags, seq, ack, window, options, length): what
+      a bridge that leaves them untouched delivers. Prints the counts and
+      the first differences; exit 1 if they differ or there are none.
+
   checksums PCAP
       Verifies the IPv4 header and TCP checksums of every segment (for
       checking generated traffic); prints counts, exit 1 if any is wrong.
@@ -257,6 +263,29 @@ def cmd_foreign(path, dst, *allowed):
 	return 0
 
 
+def cmd_same(apath, bpath, port):
+	port = int(port)
+
+	def sig(p):
+		o = p["opts"]
+		return (p["src"], p["dst"], p["sport"], p["dport"], _flags(p), p["seq"], p["ack"],
+			p["win"], p["len"], o["mss"], o["wscale"], o["sack"], o["ts"])
+	a = [sig(p) for p in read(apath) if port in (p["sport"], p["dport"])]
+	b = [sig(p) for p in read(bpath) if port in (p["sport"], p["dport"])]
+	sa, sb = sorted(a), sorted(b)
+	print("same: %d segment(s) in %s, %d in %s" % (len(a), apath, len(b), bpath))
+	if sa == sb and a:
+		return 0
+	seta, setb = set(sa), set(sb)
+	only_a = [x for x in sa if x not in setb][:3]
+	only_b = [x for x in sb if x not in seta][:3]
+	for x in only_a:
+		print("  only in the first:  %s" % (x,))
+	for x in only_b:
+		print("  only in the second: %s" % (x,))
+	return 1
+
+
 def cmd_checksums(path):
 	pk = read(path)
 	bad = sum(1 for p in pk if not (p["ip_ok"] and p["tcp_ok"]))
@@ -266,7 +295,7 @@ def cmd_checksums(path):
 
 def main(argv):
 	cmds = {"handshake": (cmd_handshake, 3), "synopts": (cmd_synopts, 2),
-		"checksums": (cmd_checksums, 1), "foreign": (cmd_foreign, None)}
+		"checksums": (cmd_checksums, 1), "same": (cmd_same, 3), "foreign": (cmd_foreign, None)}
 	if len(argv) < 2 or argv[1] not in cmds:
 		print(__doc__, file=sys.stderr)
 		return 2

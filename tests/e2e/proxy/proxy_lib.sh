@@ -56,32 +56,50 @@ EOF
 }
 
 # (Re)start the proxy on a config: px_start CONFIG [WORKERS]
-# A running proxy is stopped first and must exit cleanly.
+# A running proxy is stopped first and must exit cleanly. Its log is kept
+# as proxy.N.log: proxy_start truncates proxy.log only once the new process
+# runs, so proxy_wait_started could otherwise find the old instance's
+# "forwarding started" and return before the new one is up. Ready means
+# the telemetry socket answers too.
+PX_RESTARTS=0
 px_start() {
-	local cfg=$1 workers=${2:-1}
+	local cfg=$1 workers=${2:-1} i
 	if [ -n "$PROXY_PID" ]; then
 		proxy_stop TERM 20
 		[ "$PROXY_RC" = 0 ] || e2e_fail "the proxy exited with '$PROXY_RC' when stopped"
 	fi
+	if [ -f "$NETNS_LOGDIR/proxy.log" ]; then
+		PX_RESTARTS=$((PX_RESTARTS + 1))
+		mv "$NETNS_LOGDIR/proxy.log" "$NETNS_LOGDIR/proxy.$PX_RESTARTS.log"
+	fi
 	proxy_start "$workers" --config "$cfg"
 	proxy_wait_started 60
+	for ((i = 0; i < 100; i++)); do
+		timeout 10 python3 "$PX_DIR/stats.py" "$PROXY_FILE_PREFIX" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[ $i -lt 100 ] || e2e_fail "the proxy's telemetry does not answer 10 s after start"
 	e2e_log "proxy up on $(basename "$cfg") ($workers worker(s)), pid $PROXY_PID"
 }
 
 # ---- counters ----------------------------------------------------------------
 declare -A PX_NOW=() PX_BASE=()
 
-# Read /synproxy/stats into PX_NOW.
+# Read /synproxy/stats into PX_NOW (stats.py). Should a key appear twice in
+# the JSON the first value is kept (the event counters come before the
+# occupancy figures) and the key is listed in PX_DUPS.
+PX_DUPS=""
 px_read() {
 	local k v
 	PX_NOW=()
+	PX_DUPS=""
 	while read -r k v; do
-		PX_NOW[$k]=$v
-	done < <(telemetry -c /synproxy/stats | python3 -c '
-import json, sys
-for k, v in json.load(sys.stdin)["/synproxy/stats"].items():
-	if isinstance(v, int):
-		print(k, v)')
+		if [ "$k" = "#dup" ]; then
+			PX_DUPS+="${PX_DUPS:+ }$v"
+		else
+			PX_NOW[$k]=$v
+		fi
+	done < <(timeout 10 python3 "$PX_DIR/stats.py" "$PROXY_FILE_PREFIX")
 	[ ${#PX_NOW[@]} -gt 10 ] || e2e_fail "could not read /synproxy/stats"
 }
 
@@ -112,11 +130,16 @@ px_show() {
 # Wait until a counter reaches a value: px_wait_stat KEY OP VALUE SECONDS
 # (OP: -eq -le -ge). Leaves the last reading in PX_NOW; returns 1 on timeout.
 px_wait_stat() {
-	local key=$1 op=$2 want=$3 t=$4 i
+	local key=$1 op=$2 want=$3 t=$4 i v
 	for ((i = 0; i < t * 5; i++)); do
 		px_read
-		# shellcheck disable=SC2086
-		[ "$(px_now "$key")" $op "$want" ] && return 0
+		v=$(px_now "$key")
+		case $op in
+		-eq) [ "$v" -eq "$want" ] && return 0 ;;
+		-le) [ "$v" -le "$want" ] && return 0 ;;
+		-ge) [ "$v" -ge "$want" ] && return 0 ;;
+		*) e2e_fail "px_wait_stat: unknown operator '$op'" ;;
+		esac
 		sleep 0.2
 	done
 	return 1
@@ -127,11 +150,14 @@ declare -A PX_CAP=()
 
 # tcpdump on eth0 of a namespace into $NETNS_LOGDIR/NAME.pcap, in the
 # background, until px_cap_stop: px_cap_start NAME NS FILTER...
+# --immediate-mode: each packet reaches tcpdump at once, not when the
+# kernel's ring block fills or times out (1 s), so a stopped capture holds
+# everything that crossed the interface.
 px_cap_start() {
 	local name=$1 ns=$2 i
 	shift 2
 	rm -f "$NETNS_LOGDIR/$name.pcap"
-	netns_bg "cap-$name" "$ns" 200 tcpdump -i eth0 -n -s 200 -U -B 8192 \
+	netns_bg "cap-$name" "$ns" 200 tcpdump -i eth0 -n -s 200 -U --immediate-mode -B 8192 \
 		-w "$NETNS_LOGDIR/$name.pcap" "$@"
 	PX_CAP[$name]=$NETNS_BG_PID
 	for ((i = 0; i < 100; i++)); do
@@ -143,16 +169,33 @@ px_cap_start() {
 	e2e_fail "tcpdump in $ns did not start"
 }
 
-# Stop a capture (tcpdump flushes on SIGTERM); prints tcpdump's counts.
+# Stop a capture and check it is complete: px_cap_stop NAME
+# tcpdump stops reading at SIGTERM, and whatever the kernel queued for it
+# but it had not read yet is lost; on a loaded box that can be half the
+# capture. So first wait (10 s at most) until the file stopped growing,
+# then stop it and compare its own counts: every packet the filter passed
+# must have been written, none dropped.
 px_cap_stop() {
-	local name=$1 pid=${PX_CAP[$1]}
-	sleep 0.3    # let the last frames in
+	local name=$1 pid=${PX_CAP[$1]} f=$NETNS_LOGDIR/$1.pcap i last=-1 size stable=0
+	for ((i = 0; i < 50 && stable < 2; i++)); do
+		sleep 0.2
+		size=$(stat -c %s "$f" 2>/dev/null || echo 0)
+		if [ "$size" = "$last" ]; then stable=$((stable + 1)); else stable=0; fi
+		last=$size
+	done
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	_netns_forget_pid "$pid"
 	unset "PX_CAP[$name]"
-	[ -s "$NETNS_LOGDIR/$name.pcap" ] || e2e_fail "capture $name is empty"
-	e2e_log "capture $name: $(grep -E 'captured|dropped by kernel' "$NETNS_LOGDIR/cap-$name.log" | tr '\n' ' ')"
+	local log=$NETNS_LOGDIR/cap-$name.log cap rec drop
+	cap=$(awk '/packets captured/ {print $1}' "$log")
+	rec=$(awk '/packets received by filter/ {print $1}' "$log")
+	drop=$(awk '/packets dropped by kernel/ {print $1}' "$log")
+	e2e_log "capture $name: ${cap:-?} captured, ${rec:-?} received by the filter, ${drop:-?} dropped"
+	[ -s "$f" ] || e2e_fail "capture $name is empty"
+	if ! { [ -n "$cap" ] && [ "$cap" = "$rec" ] && [ "$drop" = 0 ]; }; then
+		e2e_fail "capture $name is incomplete (tcpdump: $(tr '\n' ' ' <"$log"))"
+	fi
 }
 
 # pcap_tcp.py on captures of this run: px_pcap CMD ARGS...

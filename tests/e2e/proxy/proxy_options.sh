@@ -29,6 +29,7 @@
 # in cache mode the server's SYN carries exactly 1234 (capture at the
 # server) and the server's snd_mss equals the baseline's; in cookie mode it
 # is the table entry below or a finer value, never above 1234.
+# shellcheck source=proxy_lib.sh
 source "$(dirname "$0")/proxy_lib.sh"
 
 CASES=(defaults nosack nots nowscale v6)
