@@ -8,6 +8,7 @@
  *	cookie = client_isn + C
  *	C      = (t & 3) << 30 | ((mss_idx ^ (h >> 27)) & 7) << 27 | (h & 0x07ffffff)
  *	h      = low 32 bits of SipHash-2-4(secret[t & 3], flow_key || client_isn || t)
+ *	         (for IPv4 only the key's non-zero words: addresses, ports, family)
  *	t      = now_sec / period
  *
  * The client's ACK gives back client_isn + 1 (its seq) and cookie + 1 (its ack),
@@ -142,6 +143,14 @@ cookie_hash(const struct cookie_secrets *s, const struct flow_key *k,
 	const uint8_t *kb = (const uint8_t *)k;
 	uint64_t w[6];
 
+	if (k->family == FLOW_AF_INET) {
+		/* IPv4 addresses sit in word 0 of each address: the whole
+		 * input packs into 3 words, 10 SipRounds instead of 16. */
+		w[0] = (uint64_t)k->wan_addr[0] | (uint64_t)k->lan_addr[0] << 32;
+		w[1] = siphash24_load_le64(kb + 32);
+		w[2] = (uint64_t)client_isn | (uint64_t)t << 32;
+		return (uint32_t)siphash24_words(s->key[t & 3], w, 3);
+	}
 	w[0] = siphash24_load_le64(kb);
 	w[1] = siphash24_load_le64(kb + 8);
 	w[2] = siphash24_load_le64(kb + 16);
