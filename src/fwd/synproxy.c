@@ -248,8 +248,17 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 		o->per_state[i] = sp->flows->stats.per_state[i];
 	o->flow_table_bytes = flow_table_memory(sp->flows);
 	if (sp->cache) {
+		struct syn_cache_stats cs;
+		syn_cache_stats_get(sp->cache, &cs);
 		o->syn_cache = syn_cache_count(sp->cache);
 		o->syn_cache_capacity = syn_cache_capacity(sp->cache);
+		o->syn_cache_evictions = cs.evictions;
+		o->syn_cache_expired = cs.expired;
+	}
+	if (sp->rl) {
+		struct ratelimit_stats rs;
+		ratelimit_stats_get(sp->rl, &rs);
+		o->ratelimit_takeovers = rs.takeovers;
 	}
 	o->pending_syn = sp->pend_cap - sp->pend_nfree;
 	o->under_attack = sp->policy.under_attack;
@@ -555,8 +564,7 @@ wan_syn(struct synproxy_lcore *sp, struct worker *w, struct seg *s, const struct
 			.window = s->win,
 			.proxy_wscale = co.proxy_wscale,
 		};
-		if (syn_cache_insert(sp->cache, k, &e) > 0)
-			sp->stats.syn_cache_evicted++;
+		syn_cache_insert(sp->cache, k, &e);
 		sp->stats.synack_sent_cache++;
 	} else {
 		sp->stats.synack_sent_cookie++;

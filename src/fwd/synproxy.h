@@ -64,7 +64,6 @@ struct cookie_secrets;
 	X(non_tcp_pass)        /* non-TCP IP traffic bridged */ \
 	X(bad_pass)            /* malformed frames from the LAN bridged untouched */ \
 	X(bad_drop)            /* malformed IP frames from the WAN: dropped */ \
-	X(syn_cache_evicted)   /* SYN cache entries evicted (oldest first) */ \
 	X(flows_expired)       /* flows removed by timeout */ \
 	X(alloc_fail)          /* mbuf allocation failures */
 
@@ -94,6 +93,9 @@ struct synproxy_occupancy {
 	uint32_t flows, flow_capacity, syn_cache, syn_cache_capacity, pending_syn;
 	uint32_t per_state[8];
 	uint64_t flow_table_bytes;
+	uint64_t syn_cache_evictions;  /* oldest entries dropped to make room */
+	uint64_t syn_cache_expired;
+	uint64_t ratelimit_takeovers;  /* buckets handed to a new prefix (table full) */
 	uint8_t under_attack;
 };
 void synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupancy *o);
