@@ -149,7 +149,7 @@ for i in 1 2 3; do
 	nsx "$NS_CLIENT" 60 -- curl -sS --fail --connect-timeout 10 --max-time 45 -o /dev/null \
 		-w "    download $i during the flood: HTTP %{http_code}, %{size_download} bytes in %{time_total}s\n" \
 		"http://$SERVER_IP4:8080/file.bin"
-	[ "$(telemetry -k under_attack /synproxy/stats)" = 1 ] && attack=1
+	if [ "$(telemetry -k under_attack /synproxy/stats)" = 1 ]; then attack=1; fi
 done
 wait "$flood_pid" 2>/dev/null || true
 echo "    attacker: $(grep -o '[0-9]* packets outgoing' "$NETNS_LOGDIR/synflood.log" | cut -d' ' -f1) spoofed SYNs sent in $((SECONDS - flood_t0))s"

@@ -52,7 +52,7 @@ add_synproxy(struct rte_tel_data *d, const struct synproxy_stats *s,
 	rte_tel_data_add_dict_u64(d, "under_attack", o->under_attack);
 	for (unsigned i = 1; i < RTE_DIM(state_names); i++) {
 		char k[32];
-		snprintf(k, sizeof(k), "flows_%s", state_names[i]);
+		snprintf(k, sizeof(k), "state_%s", state_names[i]);
 		rte_tel_data_add_dict_u64(d, k, o->per_state[i]);
 	}
 }

@@ -264,13 +264,19 @@ proxy_start() {
 	_netns_logdir
 	proxy_eal_args "$workers"
 	PROXY_LOG=$NETNS_LOGDIR/proxy.log
+	# A restart must not see the previous instance's "forwarding started":
+	# keep the old log aside and start the new one empty, synchronously.
+	if [ -s "$PROXY_LOG" ]; then
+		mv "$PROXY_LOG" "$PROXY_LOG.$(date +%s%N)"
+	fi
+	: >"$PROXY_LOG"
 	netns_log "starting: $PROXY_BIN ${PROXY_EAL[*]} -- $*"
 	if [ "$PROXY_TIMEOUT" = 0 ]; then
 		ip netns exec "$NS_PROXY" "$PROXY_BIN" "${PROXY_EAL[@]}" -- "$@" \
-			>"$PROXY_LOG" 2>&1 </dev/null &
+			>>"$PROXY_LOG" 2>&1 </dev/null &
 	else
 		timeout -k 10 "$PROXY_TIMEOUT" ip netns exec "$NS_PROXY" \
-			"$PROXY_BIN" "${PROXY_EAL[@]}" -- "$@" >"$PROXY_LOG" 2>&1 </dev/null &
+			"$PROXY_BIN" "${PROXY_EAL[@]}" -- "$@" >>"$PROXY_LOG" 2>&1 </dev/null &
 	fi
 	PROXY_PID=$!
 	NETNS_PIDS+=("$PROXY_PID")

@@ -359,11 +359,23 @@ build_addrs(struct tcp_build *b, const struct seg *s, bool reverse)
 	b->dport = reverse ? s->th->src_port : s->th->dst_port;
 }
 
-/* Options the proxy announces before it knows better. */
+/*
+ * Options the proxy announces: the server's, once learned, else the
+ * defaults. A learned "no" is sticky by nature (the proxy stops asking, so
+ * the server never shows it again), so an entry that says no to anything is
+ * set aside after LEARN_REPROBE_MS: the next client is offered the defaults
+ * and that handshake relearns the server as it is now.
+ */
+#define LEARN_REPROBE_MS 10000
+
 static inline void
 server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
 {
-	if (!server_opts_get(sp->learned, k, o)) {
+	bool known = server_opts_get(sp->learned, k, o);
+	if (known && (!o->sack || !o->ts || o->wscale == SERVER_OPTS_WSCALE_NONE) &&
+	    (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS)
+		known = false;
+	if (!known) {
 		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
 		o->mss = k->family == FLOW_AF_INET6 && sp->default_mss > 20 + 536 ? sp->default_mss - 20
 										    : sp->default_mss;
@@ -813,8 +825,10 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 			sp->stats.rst_out_of_window++;
 			return false;
 		}
-		sp->stats.rst_accepted++;
-		set_state(sp, fe, FLOW_S_CLOSED);
+		if (fe->state != FLOW_S_CLOSED) {
+			sp->stats.rst_accepted++;
+			set_state(sp, fe, FLOW_S_CLOSED);
+		}
 		fe->last_seen = sp->now_ms;
 		return true;
 	}

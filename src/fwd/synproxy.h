@@ -50,7 +50,7 @@ struct cookie_secrets;
 	X(translated_lan)      /* segments translated server -> client */ \
 	X(early_data_drop)     /* client data before the server answered: dropped (client retransmits) */ \
 	X(rst_out_of_window)   /* RSTs outside the window: dropped */ \
-	X(rst_accepted)        /* RSTs that closed a flow */ \
+	X(rst_accepted)        /* RSTs that closed a flow (repeats on a closed flow not counted) */ \
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \

@@ -188,9 +188,9 @@ px_cap_stop() {
 	_netns_forget_pid "$pid"
 	unset "PX_CAP[$name]"
 	local log=$NETNS_LOGDIR/cap-$name.log cap rec drop
-	cap=$(awk '/packets captured/ {print $1}' "$log")
-	rec=$(awk '/packets received by filter/ {print $1}' "$log")
-	drop=$(awk '/packets dropped by kernel/ {print $1}' "$log")
+	cap=$(awk '/packets? captured/ {print $1}' "$log")
+	rec=$(awk '/packets? received by filter/ {print $1}' "$log")
+	drop=$(awk '/packets? dropped by kernel/ {print $1}' "$log")
 	e2e_log "capture $name: ${cap:-?} captured, ${rec:-?} received by the filter, ${drop:-?} dropped"
 	[ -s "$f" ] || e2e_fail "capture $name is empty"
 	if ! { [ -n "$cap" ] && [ "$cap" = "$rec" ] && [ "$drop" = 0 ]; }; then
@@ -219,5 +219,5 @@ px_iperf() {
 	shift 2
 	nsx "$NS_CLIENT" $((t + 20)) -- iperf3 -c "$addr" -p 5201 -t "$t" --connect-timeout 5000 "$@" >"$out" 2>&1 ||
 		{ cat "$out" >&2; e2e_fail "iperf3 to $addr failed"; }
-	e2e_log "ok: iperf3 $addr $*: $(grep -E 'receiver' "$out" | tail -n 1 | awk '{print $7, $8}')"
+	e2e_log "ok: iperf3 $addr${*:+ $*}: $(grep -E 'receiver' "$out" | tail -n 1 | awk '{print $7, $8}')"
 }
