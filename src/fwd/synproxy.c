@@ -723,7 +723,7 @@ lan_server_synack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 		return;
 	}
 	/* Learn what this server supports, from what our SYN asked for. */
-	struct server_opts so, prev;
+	struct server_opts so, prev = { 0 };
 	bool had = server_opts_get(sp->learned, k, &prev);
 	so.mss = o.mss_present ? o.mss : COOKIE_MSS_DEFAULT;
 	so.wscale = (fe->wan_wscale != FLOW_WSCALE_NONE) ? o.wscale
@@ -731,7 +731,11 @@ lan_server_synack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 	so.sack = (fe->flags & FLOW_F_SACK) ? o.sack_perm : (had ? prev.sack : sp->default_sack);
 	so.ts = (fe->flags & FLOW_F_TS) ? o.ts_present : (had ? prev.ts : sp->default_ts);
 	so.valid = 1;
-	server_opts_learn(sp->learned, k, &so, sp->now_ms);
+	/* Only an answer to every question renews the entry: a "no" carried
+	 * over unasked keeps its age, so the re-probe comes when it is due. */
+	bool asked_all = fe->wan_wscale != FLOW_WSCALE_NONE && (fe->flags & FLOW_F_SACK) &&
+			 (fe->flags & FLOW_F_TS);
+	server_opts_learn(sp->learned, k, &so, had && !asked_all ? prev.learned_ms : sp->now_ms);
 
 	uint32_t server_isn = s->seq;
 	uint32_t proxy_tsval = fe->ts_delta;

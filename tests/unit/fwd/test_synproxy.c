@@ -1218,6 +1218,57 @@ test_learn_server_options(void **state)
 	px_end();
 }
 
+/* A learned "no" is re-asked after a while: the proxy stops offering what
+ * the server lacked, so only a re-probe can see the server change its mind.
+ * Answers to a SYN that did not ask everything must not renew the entry. */
+static void
+test_learn_reprobe(void **state)
+{
+	struct conn c, d;
+	struct view sa;
+
+	(void)state;
+	px_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 4, 15);
+	c.srv_sack = false;
+	establish(&c);                      /* learns: no SACK */
+
+	for (uint32_t i = 0; i < 3; i++) {
+		/* handshakes within the re-probe time that could not ask */
+		w.now_ms += 4000;
+		conn_init(&d, 4, 16 + i);
+		d.srv_sack = false;
+		do_syn(&d, &sa);
+		bool offered = sa.o.sack_perm;
+		view_free(&sa);
+		if (offered)
+			break;
+		assert_true(w.now_ms - T0 <= 10000);
+		ack3_ok(&d);
+		struct view a, u;
+		do_server_synack(&d, &a, &u);
+		view_free(&a);
+		view_free(&u);
+	}
+	/* 12 s after the learning: the defaults are offered again */
+	conn_init(&d, 4, 30);
+	do_syn(&d, &sa);
+	assert_true(sa.o.sack_perm);
+	view_free(&sa);
+	/* and a server that now does SACK is learned as such */
+	d.srv_sack = true;
+	ack3_ok(&d);
+	struct view a, u;
+	do_server_synack(&d, &a, &u);
+	view_free(&a);
+	view_free(&u);
+	conn_init(&c, 4, 31);
+	do_syn(&c, &sa);
+	assert_true(sa.o.sack_perm);
+	view_free(&sa);
+	px_end();
+}
+
 /* ================================================================ forged and broken */
 
 static void
@@ -2610,6 +2661,7 @@ main(void)
 		T(test_window_rescale),
 		T(test_window_server_no_wscale),
 		T(test_learn_server_options),
+		T(test_learn_reprobe),
 		T(test_bogus_ack),
 		T(test_ack_bad_csum),
 		T(test_syn_bad_csum),
