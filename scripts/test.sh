@@ -21,4 +21,17 @@ if [ "$(id -u)" -ne 0 ] && [ $# -eq 0 ]; then
 	echo "      af_packet): run   sudo scripts/test.sh" >&2
 	exit 1
 fi
-meson test -C "$BUILD_DIR" --print-errorlogs "$@"
+rc=0
+meson test -C "$BUILD_DIR" --print-errorlogs "$@" || rc=$?
+# One plain closing line for whoever reads only the end of the log.
+log=$BUILD_DIR/meson-logs/testlog.json
+if [ -f "$log" ]; then
+	python3 - "$log" <<'PY'
+import json, sys
+res = [json.loads(l)["result"] for l in open(sys.argv[1]) if l.strip()]
+ok = sum(r in ("OK", "EXPECTEDFAIL") for r in res)
+skip = sum(r == "SKIP" for r in res)
+print(f"tests: {ok} passed, {len(res) - ok - skip} failed, {skip} skipped")
+PY
+fi
+exit "$rc"
