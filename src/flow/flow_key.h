@@ -64,11 +64,18 @@ flow_key_v6(struct flow_key *k, const void *wan_addr, const void *lan_addr,
 {
 	memcpy(k->wan_addr, wan_addr, 16);
 	memcpy(k->lan_addr, lan_addr, 16);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* One 8-byte store for the tail, as in flow_key_v4 (store forwarding). */
+	uint64_t tail = (uint64_t)wan_port | (uint64_t)lan_port << 16 |
+			(uint64_t)FLOW_AF_INET6 << 32 | (uint64_t)proto << 40;
+	memcpy(&k->wan_port, &tail, sizeof(tail));
+#else
 	k->wan_port = wan_port;
 	k->lan_port = lan_port;
 	k->family = FLOW_AF_INET6;
 	k->proto = proto;
 	k->zero = 0;
+#endif
 }
 
 #endif

@@ -311,15 +311,15 @@ cookie_encode_syn(const struct cookie_secrets *s, const struct cookie_mss_table 
  * one, the MSS from the index alone, no wscale, no SACK, no ECN. Returns 0, or
  * -1 if the cookie is forged, expired, or names an MSS index past the table.
  */
-static inline int
-cookie_decode_ack(const struct cookie_secrets *s, const struct cookie_mss_table *tbl,
-		  const struct flow_key *k, uint32_t seq, uint32_t ack,
-		  bool has_ts, uint32_t tsecr, uint32_t now_sec, struct cookie_opts *out)
+/*
+ * The options of a validated cookie: MSS from index and fine bits,
+ * wscale/SACK/ECN from the TSecr when the ACK has a timestamp option; without
+ * one, the MSS from the index alone, no wscale, no SACK, no ECN.
+ */
+static inline void
+cookie_opts_from_ack(const struct cookie_mss_table *tbl, uint8_t idx, bool has_ts,
+		     uint32_t tsecr, struct cookie_opts *out)
 {
-	uint8_t idx;
-
-	if (cookie_check(s, k, seq - 1, ack - 1, now_sec, &idx) < 0 || idx >= tbl->n)
-		return -1;
 	if (has_ts) {
 		cookie_ts_decode(tsecr, out);
 	} else {
@@ -331,6 +331,24 @@ cookie_decode_ack(const struct cookie_secrets *s, const struct cookie_mss_table 
 		out->mss_fine = 0;
 	}
 	out->mss = cookie_mss_decode(tbl, idx, out->mss_fine);
+}
+
+/*
+ * The client's third packet: seq = client_isn + 1, ack = cookie + 1. Fills
+ * *out as cookie_opts_from_ack() does. Returns 0, or -1 if the cookie is
+ * forged, expired, or names an MSS index past the table. (The data path
+ * checks first and parses options only for a good cookie: the same two steps.)
+ */
+static inline int
+cookie_decode_ack(const struct cookie_secrets *s, const struct cookie_mss_table *tbl,
+		  const struct flow_key *k, uint32_t seq, uint32_t ack,
+		  bool has_ts, uint32_t tsecr, uint32_t now_sec, struct cookie_opts *out)
+{
+	uint8_t idx;
+
+	if (cookie_check(s, k, seq - 1, ack - 1, now_sec, &idx) < 0 || idx >= tbl->n)
+		return -1;
+	cookie_opts_from_ack(tbl, idx, has_ts, tsecr, out);
 	return 0;
 }
 
