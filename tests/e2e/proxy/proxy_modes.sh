@@ -72,4 +72,14 @@ for mode in cookie cache auto; do
 	sed 's/^/    /' "$NETNS_LOGDIR/hs-$mode.txt"
 	assert_contains "$mode: all six fetches" "handshake: 6 connection(s) at the server, 0 bad" "$NETNS_LOGDIR/hs-$mode.txt"
 done
+
+# A large file end to end through the last (auto) proxy: 64 MiB, tens of
+# thousands of translated segments, the same bytes at both ends.
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$HTTP_DIR/large"
+large_sum=$(sha256sum "$HTTP_DIR/large" | cut -d' ' -f1)
+nsx "$NS_CLIENT" 90 -- curl -sS --max-time 80 -o "$NETNS_LOGDIR/large.got" \
+	"http://[$SERVER_IP6]:$HTTP_PORT/large" || e2e_fail "64 MiB fetch failed"
+assert_eq "64 MiB file: sha256 at the client = at the server" "$large_sum" \
+	"$(sha256sum "$NETNS_LOGDIR/large.got" | cut -d' ' -f1)"
+rm -f "$HTTP_DIR/large" "$NETNS_LOGDIR/large.got"
 e2e_pass
