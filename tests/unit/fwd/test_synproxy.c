@@ -1269,6 +1269,82 @@ test_learn_reprobe(void **state)
 	px_end();
 }
 
+/* ================================================================ hostile input */
+
+static uint32_t fz_state = 12345;
+static uint32_t
+fz_rand(void)
+{
+	fz_state = fz_state * 1103515245u + 12345u;
+	return fz_state >> 8;
+}
+
+/*
+ * Random and half-valid TCP segments both ways, in bursts, over a handful of
+ * tuples so they hit live flows in every state: random flags, sequence and
+ * ack numbers (some right on a real handshake's numbers), window, option
+ * bytes and lengths, truncations. Nothing may crash, every frame must come
+ * out or be freed, and the flow table must stay consistent (per-state counts
+ * sum to the live count).
+ */
+static void
+test_fuzz_segments(void **state)
+{
+	(void)state;
+	px_start(CFG_MODE_AUTO, NULL);
+	struct conn cs[4];
+	for (int i = 0; i < 4; i++) {
+		conn_init(&cs[i], (i & 1) ? 6 : 4, 200 + i);
+		establish(&cs[i]);
+	}
+	static const uint8_t flag_pool[] = {
+		RTE_TCP_SYN_FLAG, ACK, SYN_ACK, RTE_TCP_RST_FLAG, RTE_TCP_RST_FLAG | ACK,
+		RTE_TCP_FIN_FLAG | ACK, RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG, 0, 0xff,
+	};
+	for (int it = 0; it < 3000; it++) {
+		struct rte_mbuf *b[16];
+		uint16_t n = 1 + fz_rand() % 16;
+		bool from_client = fz_rand() & 1;
+		for (uint16_t j = 0; j < n; j++) {
+			struct conn *c = &cs[fz_rand() % 4];
+			uint32_t pick = fz_rand() % 4;
+			uint32_t seq = pick == 0 ? (from_client ? c->client_isn + 1 : c->server_isn + 1)
+				       : fz_rand();
+			uint32_t ack = pick == 1 ? (from_client ? c->proxy_isn + 1 : c->client_isn + 1)
+				       : fz_rand();
+			struct optspec o = ts_opt(fz_rand(), fz_rand());
+			b[j] = seg_mbuf(c, from_client, flag_pool[fz_rand() % sizeof(flag_pool)], seq, ack,
+					(uint16_t)fz_rand(), (fz_rand() & 1) ? &o : NULL, fz_rand() % 64);
+			assert_non_null(b[j]);
+			uint8_t *f = rte_pktmbuf_mtod(b[j], uint8_t *);
+			uint16_t len = rte_pktmbuf_data_len(b[j]);
+			/* scribble over a few bytes past the IP header */
+			for (int k = fz_rand() % 4; k > 0; k--) {
+				uint16_t at = 14 + 20 + fz_rand() % (len > 34 ? len - 34 : 1);
+				if (at < len)
+					f[at] = (uint8_t)fz_rand();
+			}
+			if (fz_rand() % 8 == 0) {   /* truncate */
+				uint16_t cut = fz_rand() % len;
+				b[j]->data_len = b[j]->pkt_len = cut;
+			}
+		}
+		rx(from_client ? ROLE_WAN : ROLE_LAN, b, n);
+		tx_drop_all();
+		if (it % 50 == 0) {
+			w.now_ms += 700;
+			synproxy_housekeeping(sp, &w);
+			tx_drop_all();
+		}
+		struct synproxy_occupancy oc = occ();
+		uint32_t sum = 0;
+		for (unsigned k = 0; k < FLOW_S_MAX; k++)
+			sum += oc.per_state[k];
+		assert_int_equal(sum, oc.flows);
+	}
+	px_end();   /* asserts no mbuf is left in use */
+}
+
 /* ================================================================ forged and broken */
 
 static void
@@ -2661,6 +2737,7 @@ main(void)
 		T(test_window_rescale),
 		T(test_window_server_no_wscale),
 		T(test_learn_server_options),
+		T(test_fuzz_segments),
 		T(test_learn_reprobe),
 		T(test_bogus_ack),
 		T(test_ack_bad_csum),
