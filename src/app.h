@@ -18,7 +18,11 @@ struct app {
 
 extern struct app app;
 
+struct synproxy_stats;
+struct synproxy_occupancy;
+
 /* telemetry.c */
 int telemetry_register(void);
+void app_totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occupancy *o);
 
 #endif

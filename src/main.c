@@ -227,28 +227,16 @@ static void
 print_totals(void)
 {
 	struct bridge_stats t;
-	memset(&t, 0, sizeof(t));
-	for (uint16_t i = 0; i < app.nb_workers; i++) {
-#define X(n) t.n += app.workers[i]->stats.n;
-		BRIDGE_COUNTERS(X)
-#undef X
-	}
+	struct synproxy_stats s;
+	struct synproxy_occupancy o;
+
+	app_totals(&t, &s, &o);
 	printf("dpdk-synproxy: final totals:");
 #define X(n) printf(" %s=%" PRIu64, #n, t.n);
 	BRIDGE_COUNTERS(X)
 #undef X
 	printf("\n");
 	if (app.cfg.synproxy.enabled) {
-		struct synproxy_stats s;
-		memset(&s, 0, sizeof(s));
-		for (uint16_t i = 0; i < app.nb_workers; i++) {
-			if (app.workers[i]->sp == NULL)
-				continue;
-			const struct synproxy_stats *ws = synproxy_lcore_stats(app.workers[i]->sp);
-#define X(n) s.n += ws->n;
-			SYNPROXY_COUNTERS(X)
-#undef X
-		}
 		printf("dpdk-synproxy: synproxy totals:");
 #define X(n) if (s.n) printf(" %s=%" PRIu64, #n, s.n);
 		SYNPROXY_COUNTERS(X)

@@ -57,9 +57,9 @@ add_synproxy(struct rte_tel_data *d, const struct synproxy_stats *s,
 	}
 }
 
-/* Sum every worker's counters into one set. */
-static void
-totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occupancy *o)
+/* Sum every worker's counters into one set (telemetry and the final report). */
+void
+app_totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occupancy *o)
 {
 	memset(b, 0, sizeof(*b));
 	memset(s, 0, sizeof(*s));
@@ -99,7 +99,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	struct synproxy_stats s;
 	struct synproxy_occupancy o;
 
-	totals(&b, &s, &o);
+	app_totals(&b, &s, &o);
 	rte_tel_data_start_dict(d);
 	add_bridge(d, &b);
 	if (app.cfg.synproxy.enabled)

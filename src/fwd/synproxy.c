@@ -665,10 +665,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct worker *w, struct seg *s,
 		sp->stats.flow_full++;
 		goto drop;
 	}
-	if (fe->state != FLOW_S_FREE) {
-		/* Raced with an existing flow (cannot happen: caller checked). */
-		goto drop;
-	}
+	RTE_ASSERT(fe->state == FLOW_S_FREE);   /* the caller looked it up: a new key */
 	if (sp->rl != NULL)
 		ratelimit_refund(sp->rl, k);
 
