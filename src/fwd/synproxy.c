@@ -323,18 +323,18 @@ seg_csum_ok(const struct seg *s)
 		return true;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	uint32_t sum;
+	uint64_t sum;
 	uint16_t len = s->mt->l4_len;
 	if (s->mt->l3 == PKT_L3_IPV4) {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)s->l3;
-		sum = __rte_raw_cksum(&ip->src_addr, 8, 0);
+		sum = csum_raw(&ip->src_addr, 8, 0);
 	} else {
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)s->l3;
-		sum = __rte_raw_cksum(ip->src_addr, 32, 0);
+		sum = csum_raw(ip->src_addr, 32, 0);
 	}
 	sum += rte_cpu_to_be_16(len) + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
-	sum = __rte_raw_cksum(s->th, len, sum);
-	return __rte_raw_cksum_reduce(sum) == 0xffff;
+	sum = csum_raw(s->th, len, sum);
+	return csum_fold64(sum) == 0xffff;
 }
 
 /* Addresses and ports of a segment, reversed (for a reply) or not. */

@@ -208,20 +208,25 @@ static inline uint8_t
 cookie_mss_encode(const struct cookie_mss_table *tbl, uint16_t client_mss, uint8_t *fine)
 {
 	unsigned int n = tbl->n > COOKIE_MSS_MAX ? COOKIE_MSS_MAX : tbl->n;
-	unsigned int count = 0, i, idx;
-	uint8_t f = 0;
+	unsigned int idx = n, f = 0;
 
-	/* Ascending table: the number of entries <= client_mss is idx + 1. */
-	for (i = 0; i < n; i++)
-		count += tbl->mss[i] <= client_mss;
-	idx = count ? count - 1 : 0;
-	if (count && idx + 1 < n) {
-		unsigned int step = tbl->mss[idx + 1] - tbl->mss[idx];
-
-		f = (uint8_t)(((unsigned int)(client_mss - tbl->mss[idx]) * 4) / step);
+	/* From the top: most clients offer the largest entry or close to it.
+	 * (Counting over the whole table and a division were ~6% of a SYN.) */
+	while (idx > 0 && tbl->mss[idx - 1] > client_mss)
+		idx--;
+	if (idx == 0)
+		goto out;      /* below the table: index 0, no fine bits */
+	idx--;
+	if (idx + 1 < n) {
+		/* floor((client - lo) * 4 / step) without dividing: the k-th
+		 * quarter starts at lo + ceil(k * step / 4). */
+		unsigned int lo = tbl->mss[idx], step = tbl->mss[idx + 1] - lo;
+		unsigned int d = (unsigned int)client_mss - lo;
+		f = (d >= (step + 3) / 4) + (d >= (2 * step + 3) / 4) + (d >= (3 * step + 3) / 4);
 	}
+out:
 	if (fine)
-		*fine = f & 3;
+		*fine = (uint8_t)(f & 3);
 	return (uint8_t)idx;
 }
 
