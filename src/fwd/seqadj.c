@@ -38,6 +38,11 @@ seqadj_from_flow(const struct flow_entry *f, struct seqadj *a)
 		a->flags |= SEQADJ_SACK;
 	if ((f->flags & FLOW_F_WIN_ADJ) && a->win_shift_from != a->win_shift_to)
 		a->flags |= SEQADJ_WIN;
+	a->cwin_shift = 0;
+	if ((f->flags & FLOW_F_CWIN_ADJ) && f->wan_wscale != FLOW_WSCALE_NONE && f->wan_wscale != 0) {
+		a->flags |= SEQADJ_CWIN;
+		a->cwin_shift = f->wan_wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : f->wan_wscale;
+	}
 }
 
 /* Add delta to the big-endian 32-bit field at offset off of the header. */
@@ -130,6 +135,16 @@ seqadj_wan_to_lan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seq
 	/* without ACK the field is not an acknowledgement (often zero): keep it */
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
 		field_add32(hdr, offsetof(struct rte_tcp_hdr, recv_ack), back, acc);
+
+	/* The client scales its windows, the server (which refused scaling)
+	 * reads them as bytes: unscale, clamped, never to zero. */
+	if ((a->flags & SEQADJ_CWIN) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
+		uint16_t old = th->rx_win;
+		uint16_t new = rte_cpu_to_be_16(seqadj_window(rte_be_to_cpu_16(old), a->cwin_shift, 0));
+
+		th->rx_win = new;
+		acc[0] = csum_acc16(acc[0], old, new);
+	}
 
 	if ((a->flags & (SEQADJ_TS | SEQADJ_SACK)) && tcp_hdr_len > TCP_HDR_MIN_LEN) {
 		if (unlikely(opts_locate(th, tcp_hdr_len, &o) < 0)) {

@@ -46,6 +46,7 @@
 #define SEQADJ_TS    0x01  /* translate TSval (LAN->WAN) / TSecr (WAN->LAN) */
 #define SEQADJ_SACK  0x02  /* translate SACK block edges (WAN->LAN) */
 #define SEQADJ_WIN   0x04  /* rescale the window (LAN->WAN) */
+#define SEQADJ_CWIN  0x08  /* unscale the client's window (WAN->LAN): the server refused scaling */
 
 struct seqadj {
 	uint32_t seq_delta;      /* proxy ISN - server ISN */
@@ -53,6 +54,7 @@ struct seqadj {
 	uint8_t flags;           /* SEQADJ_* */
 	uint8_t win_shift_from;  /* server's wscale, 0..14 */
 	uint8_t win_shift_to;    /* wscale the client was told, 0..14 */
+	uint8_t cwin_shift;      /* client's wscale, for SEQADJ_CWIN */
 };
 
 /*

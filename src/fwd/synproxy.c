@@ -865,19 +865,6 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 	return true;
 }
 
-/* Client -> server window, for a server that did not agree to scaling. */
-static inline void
-unscale_client_window(struct rte_tcp_hdr *th, uint8_t ws)
-{
-	uint16_t old = th->rx_win;
-	uint32_t v = (uint32_t)rte_be_to_cpu_16(old) << ws;
-	uint16_t nw = rte_cpu_to_be_16((uint16_t)RTE_MIN(v, 65535u));
-	if (nw != old) {
-		th->rx_win = nw;
-		th->cksum = csum_apply(th->cksum, csum_acc16(0, old, nw));
-	}
-}
-
 static void
 wan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, struct flow_entry *fe)
 {
@@ -939,8 +926,6 @@ wan_flow(struct synproxy_lcore *sp, struct worker *w, struct seg *s, struct flow
 	seqadj_from_flow(fe, &a);
 	if (seqadj_wan_to_lan(s->th, s->mt->tcp_hlen, &a) != 0)
 		sp->stats.tcp_bad_options++;
-	if (unlikely(fe->flags & FLOW_F_CWIN_ADJ) && fe->wan_wscale != FLOW_WSCALE_NONE)
-		unscale_client_window(s->th, fe->wan_wscale);
 	sp->stats.translated_wan++;
 	forward(w, ROLE_WAN, s->m);
 	return;
