@@ -14,7 +14,9 @@ list) is one datagram and each answer one JSON datagram {"<cmd>": value}.
 Each answer is printed as JSON (indented, or one line with -c). With -k the
 value is unwrapped and walked by a dotted path ("net_af_packet0.rx_queues",
 list elements by index) and a scalar is printed bare, for shell scripts.
-Only the standard library is used, so any python3 runs it.
+Only the standard library is used, so any python3 runs it. Other tools
+(synproxy-exporter.py) import it: open_socket() and query() raise
+TelemetryError instead of exiting.
 """
 
 import argparse
@@ -46,26 +48,66 @@ def fail(msg, code=2):
 	sys.exit(code)
 
 
-def connect(path):
+class TelemetryError(Exception):
+	"""The socket is missing, refuses us, times out or answers nonsense."""
+
+
+def socket_path(file_prefix="rte", sock=None):
+	return sock or os.path.join(runtime_dir(), file_prefix, SOCKET_NAME)
+
+
+def open_socket(path, timeout=5.0):
+	"""Connect and read the banner: (socket, max_output_len). Every send and
+	receive on the socket is bounded by timeout (seconds)."""
 	if not os.path.exists(path):
 		running = known_prefixes()
 		hint = ("running instances (file prefixes): " + ", ".join(running)) if running \
 			else "no DPDK process with telemetry is running"
-		fail("no telemetry socket at %s: is dpdk-synproxy running with that "
-		     "--file-prefix? (%s)" % (path, hint))
+		raise TelemetryError("no telemetry socket at %s: is dpdk-synproxy running with that "
+				     "--file-prefix? (%s)" % (path, hint))
 	sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-	sock.settimeout(5)
+	sock.settimeout(timeout)
 	try:
-		sock.connect(path)
-	except PermissionError:
-		fail("permission denied on %s (run as root)" % path)
+		try:
+			sock.connect(path)
+		except PermissionError:
+			raise TelemetryError("permission denied on %s (run as root)" % path) from None
+		except OSError as e:
+			raise TelemetryError("cannot connect to %s: %s (stale socket of a dead process?)"
+					     % (path, e.strerror or e)) from None
+		try:
+			banner = json.loads(sock.recv(4096).decode())
+			max_len = int(banner.get("max_output_len", 16384))
+		except (OSError, ValueError, AttributeError) as e:
+			raise TelemetryError("no banner from %s: %s" % (path, e)) from None
+	except TelemetryError:
+		sock.close()
+		raise
+	return sock, max_len
+
+
+def request(sock, max_len, cmd):
+	"""One command, its answer as sent: {"<cmd>": value}."""
+	try:
+		sock.send(cmd.encode())
+		raw = sock.recv(max_len + 1)
 	except OSError as e:
-		fail("cannot connect to %s: %s (stale socket of a dead process?)" % (path, e.strerror or e))
+		raise TelemetryError("%s: %s" % (cmd, e)) from None
 	try:
-		banner = json.loads(sock.recv(4096).decode())
-	except (OSError, ValueError) as e:
-		fail("no banner from %s: %s" % (path, e))
-	return sock, int(banner.get("max_output_len", 16384))
+		answer = json.loads(raw.decode())
+	except ValueError:
+		raise TelemetryError("%s: answer is not JSON: %r" % (cmd, raw[:200])) from None
+	return answer
+
+
+def unwrap(answer):
+	# The key of the answer is the command without its parameters.
+	return next(iter(answer.values())) if isinstance(answer, dict) and len(answer) == 1 else answer
+
+
+def query(sock, max_len, cmd):
+	"""One command, its value unwrapped (None: unknown command or no data)."""
+	return unwrap(request(sock, max_len, cmd))
 
 
 def walk(value, path):
@@ -103,23 +145,20 @@ def main():
 	ap.add_argument("cmds", nargs="+", metavar="CMD", help="e.g. /synproxy/stats; / lists commands")
 	args = ap.parse_args()
 
-	path = args.socket or os.path.join(runtime_dir(), args.file_prefix, SOCKET_NAME)
-	sock, max_len = connect(path)
+	path = socket_path(args.file_prefix, args.socket)
+	try:
+		sock, max_len = open_socket(path)
+	except TelemetryError as e:
+		fail(str(e))
 	rc = 0
 	for cmd in args.cmds:
 		if not cmd.startswith("/"):
 			fail("commands start with '/': %s" % cmd, 1)
 		try:
-			sock.send(cmd.encode())
-			raw = sock.recv(max_len + 1)
-		except OSError as e:
-			fail("%s: %s" % (cmd, e))
-		try:
-			answer = json.loads(raw.decode())
-		except ValueError:
-			fail("%s: answer is not JSON: %r" % (cmd, raw[:200]))
-		# The key of the answer is the command without its parameters.
-		value = next(iter(answer.values())) if isinstance(answer, dict) and len(answer) == 1 else answer
+			answer = request(sock, max_len, cmd)
+		except TelemetryError as e:
+			fail(str(e))
+		value = unwrap(answer)
 		if value is None:
 			print("telemetry.py: %s: unknown command or no data" % cmd, file=sys.stderr)
 			rc = 1
