@@ -12,6 +12,8 @@ PKGS=(
 	# the namespace demo and the end-to-end tests
 	iproute2 ethtool iputils-ping curl iperf3 hping3 netsniff-ng python3-scapy
 	tcpdump tshark netcat-openbsd
+	# promtool, which checks the exporter's output (tests/e2e/exporter.sh)
+	prometheus
 )
 
 missing=()
