@@ -10,7 +10,9 @@
 # attacker on the WAN switch sends a bounded flood of 100000 SYNs and 50000
 # forged ACKs from spoofed sources in 198.19.0.0/16 (the counters and a
 # capture at the server show it was absorbed), a 3 s iperf3 run; the
-# telemetry counters are printed at the end. Everything is removed on exit,
+# telemetry counters are printed at the end. The metrics exporter
+# (scripts/synproxy-exporter.py) runs next to the proxy all along; its URL is
+# printed and a scrape shown at the end. Everything is removed on exit,
 # also on failure or Ctrl-C.
 #
 #   --keep        leave it running for you to play with until Ctrl-C
@@ -98,6 +100,18 @@ proxy_start "$WORKERS"
 proxy_wait_started 60
 grep -E 'steering=|forwarding started' "$PROXY_LOG" | sed 's/^/    /'
 [ "$PROXY_MEM_MODE" = huge ] && echo "    (running on hugepages)" || echo "    (running without hugepages)"
+HELPER_TIME=$([ $KEEP = 1 ] && echo 86400 || echo 300)   # helpers live as long as the demo
+
+step "metrics: scripts/synproxy-exporter.py serves Prometheus metrics from the telemetry socket"
+# In the proxy's namespace: its loopback is the demo's own, so a second demo
+# (or the e2e test of this one) never finds the port taken.
+EXPORTER_PORT=9477
+EXPORTER_URL=http://127.0.0.1:$EXPORTER_PORT/metrics
+netns_bg exporter "$NS_PROXY" "$HELPER_TIME" \
+	python3 "$REPO_DIR/scripts/synproxy-exporter.py" -f "$PROXY_FILE_PREFIX" --port "$EXPORTER_PORT"
+netns_wait_listen "$NS_PROXY" "$EXPORTER_PORT" 15
+echo "    exporter: $EXPORTER_URL in namespace $NS_PROXY"
+echo "    (ip netns exec $NS_PROXY curl -s $EXPORTER_URL)"
 
 step "ping client -> server and back (IPv4)"
 nsx "$NS_CLIENT" 20 -- ping -n -c 3 -i 0.3 -W 2 "$SERVER_IP4" | tail -n 2
@@ -113,7 +127,6 @@ mkdir -p "$WWW"
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$WWW/file.bin"
 # shellcheck disable=SC2016
 printf 'Hello through dpdk-synproxy!\n' >"$WWW/index.txt"
-HELPER_TIME=$([ $KEEP = 1 ] && echo 86400 || echo 120)   # helpers live as long as the demo
 netns_bg http "$NS_SERVER" "$HELPER_TIME" \
 	python3 -m http.server --bind :: --directory "$WWW" 8080
 netns_wait_listen "$NS_SERVER" 8080 15
@@ -213,6 +226,14 @@ for i in range(0, len(nz), 3):
 	print("    " + "   ".join("%-*s %10d" % (w, k, v) for k, v in nz[i:i + 3]))
 print("    (counters that are zero are not shown)")'
 
+step "metrics: a scrape of $EXPORTER_URL (a few of its series)"
+nsx "$NS_PROXY" 20 -- curl -sS --fail --max-time 15 "$EXPORTER_URL" >"$NETNS_LOGDIR/metrics.prom" ||
+	netns_die "the exporter did not answer at $EXPORTER_URL"
+grep -E '^synproxy_(up|under_attack|mbufs_in_use|workers) |^synproxy_(syn_received|proxied_established)_total|^synproxy_dropped_packets_total.*reason="(syn_ratelimited|ack_bad_cookie)"' \
+	"$NETNS_LOGDIR/metrics.prom" | sed 's/^/    /'
+echo "    ($(grep -c '^# TYPE' "$NETNS_LOGDIR/metrics.prom") metric families, $(grep -vc '^#' "$NETNS_LOGDIR/metrics.prom") series;" \
+	"Grafana dashboard: contrib/grafana/dpdk-synproxy.json)"
+
 if [ $KEEP = 0 ]; then
 	step "done: removing everything (run with --keep to play with it)"
 	exit 0
@@ -232,6 +253,9 @@ ${BOLD}The demo keeps running; press Ctrl-C to stop it and remove everything.${P
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/stats /synproxy/lcores
     $REPO_DIR/scripts/telemetry.py -f $PROXY_FILE_PREFIX /synproxy/ports /synproxy/config
     dpdk-telemetry.py -f $PROXY_FILE_PREFIX          # interactive, DPDK's own client
+  Metrics (Prometheus text; the exporter runs in the proxy's namespace):
+    ip netns exec $NS_PROXY curl -s $EXPORTER_URL
+    $REPO_DIR/scripts/synproxy-exporter.py -f $PROXY_FILE_PREFIX   # on the host (127.0.0.1:9477), for a local Prometheus
   Capture (dpdk-dumpcap attaches to the running proxy as a secondary process):
 EOF
 if [ "$PROXY_MEM_MODE" = huge ]; then

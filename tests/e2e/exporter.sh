@@ -56,16 +56,16 @@ nsx "$NS_CLIENT" 20 -- hping3 -q -A -c 3 -i u20000 -p "$HTTP_PORT" "$SERVER_IP4"
 nsx "$NS_CLIENT" 20 -- hping3 -q -R -c 2 -i u20000 -p "$HTTP_PORT" "$SERVER_IP4" >/dev/null 2>&1 || true
 
 # Idle: wait until two reads a second apart agree (closing flows settle).
-STABLE="rx_lan rx_wan tx_lan tx_wan fwd_lan_to_wan fwd_wan_to_lan ipv4 tcp syn_received
+STABLE=(rx_lan rx_wan tx_lan tx_wan fwd_lan_to_wan fwd_wan_to_lan ipv4 tcp syn_received
 	synack_sent_cookie synack_sent_cache ack_cookie_ok ack_cache_ok syn_to_server server_synack
 	server_rst proxied_established translated_wan translated_lan fin_seen rst_accepted
-	ack_bad_cookie wan_no_flow"
+	ack_bad_cookie wan_no_flow)
 stable_sig() { telemetry -c /synproxy/stats | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["/synproxy/stats"]
-print(" ".join(str(s.get(k)) for k in sys.argv[1:]))' $STABLE; }
+print(" ".join(str(s.get(k)) for k in sys.argv[1:]))' "${STABLE[@]}"; }
 prev=
-for i in $(seq 1 15); do
+for _ in $(seq 1 15); do
 	cur=$(stable_sig)
 	[ "$cur" = "$prev" ] && break
 	prev=$cur
@@ -88,7 +88,7 @@ cat "$NETNS_LOGDIR/promtool.out"
 assert_eq "promtool check metrics: exit code" 0 "$rc"
 assert_eq "promtool check metrics: complaints" 0 "$(wc -l <"$NETNS_LOGDIR/promtool.out")"
 
-python3 - "$NETNS_LOGDIR" "$REPO_DIR/scripts/synproxy-exporter.py" $STABLE <<'PY' || e2e_fail "the metrics do not match the telemetry (above)"
+python3 - "$NETNS_LOGDIR" "$REPO_DIR/scripts/synproxy-exporter.py" "${STABLE[@]}" <<'PY' || e2e_fail "the metrics do not match the telemetry (above)"
 import importlib.machinery, importlib.util, json, re, sys
 d, exporter, stable = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 loader = importlib.machinery.SourceFileLoader("exp", exporter)
