@@ -139,6 +139,15 @@ FAMILIES = {
 	"port_rx_nombuf": (COUNTER, "Receive buffer allocation failures of the port (rx_nombuf)"),
 }
 
+# OpenMetrics UNIT metadata: families whose name ends in their base unit.
+UNITS = {
+	"scrape_duration_seconds": "seconds",
+	"uptime_seconds": "seconds",
+	"flow_table_bytes": "bytes",
+	"port_received_bytes": "bytes",
+	"port_transmitted_bytes": "bytes",
+}
+
 # Key of a worker in /synproxy/lcores -> (family, extra labels).
 WORKER_KEYS = {
 	"rx_lan": ("received_frames", {"port": "lan"}),
@@ -369,9 +378,13 @@ def scrape(path, timeout):
 	finally:
 		if sock is not None:
 			sock.close()
+	m = None
 	if err is None:
-		m = build(*(answers[c] for c in COMMANDS))
-	else:
+		try:
+			m = build(*(answers[c] for c in COMMANDS))
+		except Exception as e:   # an answer of a shape we do not expect: no trace, up 0
+			err = "cannot read the telemetry answers: %s: %s" % (type(e).__name__, e)
+	if m is None:
 		m = Metrics()
 		m.add("up", 0)
 	m.add("scrape_duration_seconds", round(time.monotonic() - t0, 6))
@@ -409,6 +422,8 @@ def render(m, openmetrics=False):
 			suffix = {COUNTER: "_total", INFO: "_info"}.get(t, "")
 			otype = {UNTYPED: "unknown"}.get(t, t)
 			out.append("# TYPE %s %s" % (name, otype))
+			if fam in UNITS:
+				out.append("# UNIT %s %s" % (name, UNITS[fam]))
 			if h:
 				out.append("# HELP %s %s" % (name, h.replace("\\", "\\\\").replace("\n", "\\n")
 								.replace('"', '\\"')))

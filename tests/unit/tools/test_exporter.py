@@ -117,9 +117,12 @@ def parse(text, openmetrics=False):
 	for l in lines:
 		if l.startswith("# "):
 			kind, name, rest = (l[2:].split(" ", 2) + [""])[:3]
-			assert kind in ("HELP", "TYPE"), l
+			assert kind in ("HELP", "TYPE") or (openmetrics and kind == "UNIT"), l
 			f = fams.setdefault(name, [None, None, []])
 			assert not f[2], "metadata after samples: " + l
+			if kind == "UNIT":
+				assert name.endswith("_" + rest), "unit %s is not the suffix of %s" % (rest, name)
+				continue
 			f[0 if kind == "TYPE" else 1] = rest
 			cur = name
 			continue
@@ -184,6 +187,8 @@ class Table(unittest.TestCase):
 			self.assertIn(fam, ex.FAMILIES, k)
 		for k, (fam, _) in ex.PORT_KEYS.items():
 			self.assertIn(fam, ex.FAMILIES, k)
+		for fam, unit in ex.UNITS.items():
+			self.assertTrue(fam.endswith("_" + unit), fam)
 
 
 def totals(fams, name, **match):
@@ -270,6 +275,24 @@ class Format(unittest.TestCase):
 		p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
 				   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
 		self.assertEqual((p.returncode, p.stdout.decode()), (0, ""))
+
+	@unittest.skipUnless(shutil.which("promtool"), "promtool not installed (package prometheus)")
+	def test_promtool_openmetrics(self):
+		# promtool's backfill reads OpenMetrics with Prometheus' own strict
+		# parser (# EOF, UNIT suffixes, syntax); it wants a timestamp per sample.
+		text = ex.render(self.m, openmetrics=True)
+		self.assertIn("# UNIT synproxy_port_received_bytes bytes\n", text)
+		stamped = "".join(l if l.startswith("#") else l.rstrip("\n") + " 1700000000\n"
+				  for l in text.splitlines(True))
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, "om.txt"), "w") as f:
+				f.write(stamped)
+			p = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics",
+					    os.path.join(d, "om.txt"), os.path.join(d, "blocks")],
+					   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+		self.assertEqual(p.returncode, 0, p.stdout.decode())
+		series = sum(len(s) for _, _, s in self.m.fam.values())
+		self.assertRegex(p.stdout.decode(), r"\s%d\s+%d\s" % (series, series))
 
 	def test_negotiate(self):
 		prom = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
