@@ -5,7 +5,8 @@ test_exporter.py - scripts/synproxy-exporter.py without a running proxy.
 
 The metric table must cover what the C sources report: every counter of the
 X-macro lists in src/stats.h and src/fwd/synproxy.h, every literal key and
-flow state in src/telemetry.c, each with a type and help text (a counter
+flow state that src/telemetry.c puts into /synproxy/stats, /synproxy/lcores
+and /synproxy/ports, each with a type and help text (a counter
 added in C without an entry here fails this test). The formatting is
 checked on a snapshot built from those same lists: both exposition formats
 parse back, sums per family equal the inputs, labels are escaped, and
@@ -62,8 +63,21 @@ def xmacro(rel, name):
 BRIDGE = xmacro("src/stats.h", "BRIDGE_COUNTERS")
 SYNPROXY = xmacro("src/fwd/synproxy.h", "SYNPROXY_COUNTERS")
 TELEMETRY_C = read("src/telemetry.c")
-U64_KEYS = set(re.findall(r'rte_tel_data_add_dict_u64\(\s*\w+,\s*"(\w+)"', TELEMETRY_C))
-STR_KEYS = set(re.findall(r'rte_tel_data_add_dict_string\(\s*\w+,\s*"(\w+)"', TELEMETRY_C))
+
+
+def c_function(name):
+	"""Body of a top-level function of src/telemetry.c (DPDK style: the name
+	starts a line, the body ends at the first '}' in column 0)."""
+	m = re.search(r"^%s\(.*?^\}" % name, TELEMETRY_C, re.S | re.M)
+	assert m, "src/telemetry.c has no function %s: update this test" % name
+	return m.group(0)
+
+
+# The functions behind the three commands the exporter reads.
+EXPORTED_C = "".join(c_function(f) for f in ("add_bridge", "add_synproxy", "cmd_stats",
+					      "cmd_lcores", "cmd_ports"))
+NUM_KEYS = set(re.findall(r'rte_tel_data_add_dict_(?:u64|int)\(\s*\w+,\s*"(\w+)"', EXPORTED_C))
+STR_KEYS = set(re.findall(r'rte_tel_data_add_dict_string\(\s*\w+,\s*"(\w+)"', EXPORTED_C))
 _states = re.search(r"state_names\[\]\s*=\s*\{(.*?)\}", TELEMETRY_C, re.S).group(1)
 STATES = re.findall(r'"(\w+)"', _states)[1:]   # [0] "free" is not reported
 
@@ -154,7 +168,9 @@ class Table(unittest.TestCase):
 		self.assertGreater(len(BRIDGE), 10)
 		self.assertGreater(len(SYNPROXY), 30)
 		self.assertIn("established", STATES)
-		self.assertIn("mbuf_in_use", U64_KEYS)
+		self.assertIn("mbuf_in_use", NUM_KEYS)
+		self.assertIn("ipackets", NUM_KEYS)
+		self.assertIn("driver", STR_KEYS)
 
 	def test_every_counter_has_an_entry(self):
 		for k in BRIDGE + SYNPROXY:
@@ -169,7 +185,7 @@ class Table(unittest.TestCase):
 	def test_every_telemetry_key_is_known(self):
 		known = (set(ex.WORKER_KEYS) | set(ex.GLOBAL_KEYS) | set(ex.PORT_KEYS) |
 			 set(ex.WORKER_INFO_KEYS) | set(ex.PORT_INFO_KEYS) | set(ex.PORT_IGNORED_KEYS))
-		for k in sorted(U64_KEYS | STR_KEYS):
+		for k in sorted(NUM_KEYS | STR_KEYS):
 			with self.subTest(key=k):
 				self.assertTrue(k in known, "telemetry key %s (src/telemetry.c) has no entry in "
 						"scripts/synproxy-exporter.py" % k)
