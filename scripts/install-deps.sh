@@ -40,3 +40,10 @@ fi
 echo "install-deps: installing ${missing[*]}"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Only promtool is wanted from the prometheus package: on a systemd host its
+# install also starts a Prometheus server, which these tests never asked for.
+# Stop and disable it, but only when this run was the one that installed it.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+	[ -d /run/systemd/system ]; then
+	"${SUDO[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+fi
