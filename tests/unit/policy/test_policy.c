@@ -361,6 +361,13 @@ test_build_free_returns_memory(void **state)
 		assert_non_null(p->svc6);
 		assert_non_null(p->src4);
 		assert_non_null(p->src6);
+		if (i == 0) {
+			struct rte_malloc_socket_stats mid;
+
+			rte_malloc_get_socket_stats(sock, &mid);
+			print_message("four tables: %.1f MiB\n",
+				      (double)(mid.heap_allocsz_bytes - before.heap_allocsz_bytes) / 1048576);
+		}
 		policy_free(p);
 	}
 	rte_malloc_get_socket_stats(sock, &after);
