@@ -770,22 +770,30 @@ parse_src_list(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp, bool 
 			return fail(c, "too many prefixes: at most %d", CFG_MAX_SRC_PREFIXES);
 		if (parse_prefix(c, json_array_get(arr, i), p) < 0)
 			return -1;
-		config_prefix_format(p, a, sizeof(a));
+		/* quadratic, but at most 1024 x 1024 cheap compares; text only on error */
 		for (size_t j = 0; j < i; j++) {
+			bool inside = config_prefix_contains(&list[j], p);
+			bool covers = config_prefix_contains(p, &list[j]);
+
+			if (!inside && !covers)
+				continue;
+			config_prefix_format(p, a, sizeof(a));
 			config_prefix_format(&list[j], b, sizeof(b));
-			if (prefix_equal(p, &list[j]))
+			if (inside && covers)
 				return fail(c, "duplicate of $.synproxy.%s[%zu] (%s)", name, j, b);
-			if (config_prefix_contains(&list[j], p))
+			if (inside)
 				return fail(c, "%s lies inside $.synproxy.%s[%zu] (%s), which already "
 					    "covers it", a, name, j, b);
-			if (config_prefix_contains(p, &list[j]))
-				return fail(c, "%s covers $.synproxy.%s[%zu] (%s): drop the narrower "
-					    "entry", a, name, j, b);
+			return fail(c, "%s covers $.synproxy.%s[%zu] (%s): drop the narrower "
+				    "entry", a, name, j, b);
 		}
-		for (size_t j = 0; j < nb_other; j++)
-			if (prefix_equal(p, &other[j]))
-				return fail(c, "%s is also in $.synproxy.%s[%zu]: a source cannot be "
-					    "both allowed and denied", a, other_name, j);
+		for (size_t j = 0; j < nb_other; j++) {
+			if (!prefix_equal(p, &other[j]))
+				continue;
+			config_prefix_format(p, a, sizeof(a));
+			return fail(c, "%s is also in $.synproxy.%s[%zu]: a source cannot be "
+				    "both allowed and denied", a, other_name, j);
+		}
 		pop(c);
 	}
 	if (deny)

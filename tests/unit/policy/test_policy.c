@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
@@ -612,6 +613,78 @@ test_random_against_reference(void **state)
 	free(c);
 }
 
+/*
+ * The largest config: 256 services of 32 ranges each, on prefixes nested as
+ * deep as the families allow, so every group's chain holds nearly every
+ * service. It must build quickly (the sweep is O(R log R) per group) and
+ * still agree with the reference.
+ */
+static void
+test_worst_case_nesting(void **state)
+{
+	struct synproxy_config *c = malloc(sizeof(*c));
+	struct cfg_synproxy *sp;
+	struct policy *p;
+	uint64_t t0;
+	double ms;
+
+	(void)state;
+	assert_non_null(c);
+	config_defaults(c);
+	sp = &c->synproxy;
+	for (unsigned int s = 0; s < CFG_MAX_SERVICES; s++) {
+		struct cfg_service *e = &sp->services[s];
+		struct addr base = s % 2 ? A("2001:2:0:ffff:ffff:ffff:ffff:ffff") : A("198.19.255.255");
+		unsigned int len = s % 2 ? 48 + (s / 2) % 81 : 15 + (s / 2) % 18;
+		unsigned int round = s / (s % 2 ? 162 : 36);   /* which pass over the lengths */
+
+		memset(e, 0, sizeof(*e));
+		e->prefix.family = base.family;
+		e->prefix.len = (uint8_t)len;
+		memcpy(e->prefix.addr, base.b, 16);
+		for (unsigned int bit = len; bit < 128; bit++)
+			e->prefix.addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+		/* entries sharing a prefix interleave their ranges, never overlapping */
+		for (unsigned int j = 0; j < CFG_MAX_SVC_PORTS; j++) {
+			uint16_t lo = (uint16_t)(1 + j * 2000 + round * 140 + (s % 7) * 10);
+
+			e->ports[j] = (struct cfg_port_range){ lo, (uint16_t)(lo + 50 + s % 20) };
+		}
+		e->nb_ports = CFG_MAX_SVC_PORTS;
+	}
+	sp->nb_services = CFG_MAX_SERVICES;
+	/* valid as the loader would demand: same prefix, disjoint ports */
+	for (unsigned int x = 0; x < CFG_MAX_SERVICES; x++)
+		for (unsigned int y = x + 1; y < CFG_MAX_SERVICES; y++) {
+			const struct cfg_service *u = &sp->services[x], *v = &sp->services[y];
+
+			if (memcmp(&u->prefix, &v->prefix, sizeof(u->prefix)) != 0)
+				continue;
+			for (unsigned int i = 0; i < u->nb_ports; i++)
+				for (unsigned int j = 0; j < v->nb_ports; j++)
+					assert_true(u->ports[i].hi < v->ports[j].lo ||
+						    v->ports[j].hi < u->ports[i].lo);
+		}
+	t0 = rte_get_tsc_cycles();
+	p = policy_build(c, SOCKET_ID_ANY, err, sizeof(err));
+	ms = (double)(rte_get_tsc_cycles() - t0) * 1000.0 / (double)rte_get_tsc_hz();
+	if (p == NULL)
+		fail_msg("policy_build: %s", err);
+	print_message("worst case: %u groups, %u ranges, built in %.1f ms\n", p->nb_groups,
+		      p->nb_ranges, ms);
+	assert_true(ms < 5000);
+	for (int i = 0; i < 20000; i++) {
+		const struct cfg_service *e = &sp->services[rnd() % sp->nb_services];
+		struct addr a = rnd_addr(e->prefix.family, &e->prefix);
+		uint16_t port = (uint16_t)(rnd() % 65536);
+		const struct policy_service *got = policy_service(p, a.family, a.b, htons(port));
+
+		assert_int_equal(got == NULL ? -1 : got->id, ref_service(sp, &a, port));
+	}
+	policy_free(p);
+	free(c);
+}
+
 /* ---- main ---- */
 
 static int
@@ -646,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_build_refuses_bad_struct),
 		cmocka_unit_test(test_build_free_returns_memory),
 		cmocka_unit_test(test_random_against_reference),
+		cmocka_unit_test(test_worst_case_nesting),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
