@@ -27,8 +27,9 @@
  *    With both lists empty there are no tables and the lookup is one flag test.
  *
  * Addresses are passed in network byte order (4 or 16 bytes), ports as they
- * sit in the TCP header (big endian). Families are FLOW_AF_INET / FLOW_AF_INET6
- * (4 / 6, the same as CFG_AF_INET / CFG_AF_INET6).
+ * sit in the TCP header (big endian). Families are 4 and 6: CFG_AF_INET(6),
+ * equal to the parser's PKT_L3_IPV4(6) and to FLOW_AF_INET(6), so pkt_meta.l3
+ * can be passed as it is (the unit test asserts the equality).
  */
 #ifndef SYNPROXY_POLICY_H
 #define SYNPROXY_POLICY_H

@@ -25,7 +25,13 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "flow/flow_key.h"
+#include "parse.h"
 #include "policy/policy.h"
+
+/* The parser's pkt_meta.l3 and a flow key's family can be passed as they are. */
+_Static_assert(CFG_AF_INET == PKT_L3_IPV4 && CFG_AF_INET6 == PKT_L3_IPV6, "l3 != family");
+_Static_assert(CFG_AF_INET == FLOW_AF_INET && CFG_AF_INET6 == FLOW_AF_INET6, "flow family");
 
 #define PORTS "\"ports\": [{\"name\": \"a\", \"role\": \"lan\"}, {\"name\": \"b\", \"role\": \"wan\"}]"
 
