@@ -19,6 +19,7 @@
  *  - Atomicity. Everything is parsed into a scratch struct that is copied out
  *    only on success, so a failed reload leaves the caller's config intact.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -44,6 +45,11 @@ enum ftype {
 	FT_OBJECT,      /* nested object described by sub[] */
 	FT_MSS_TABLE,   /* synproxy.mss_table */
 	FT_PORTS,       /* the ports array */
+	FT_PREFIX,      /* an address prefix string, into a struct cfg_prefix */
+	FT_SVC_PORTS,   /* services[i].ports: numbers and "lo-hi" ranges */
+	FT_SERVICES,    /* synproxy.services */
+	FT_ALLOW,       /* synproxy.allow */
+	FT_DENY,        /* synproxy.deny */
 };
 
 struct field {
@@ -123,6 +129,57 @@ static const struct field ratelimit_fields[] = {
 	F_END
 };
 
+/* One entry of synproxy.services; offsets are into struct cfg_service. */
+#define SVC struct cfg_service
+static const struct field svc_defaults_fields[] = {
+	F_UINT(SVC, "mss", mss, 88, 65535),
+	F_UINT(SVC, "wscale", wscale, 0, 14),
+	F_BOOL(SVC, "sack", sack),
+	F_BOOL(SVC, "timestamps", timestamps),
+	F_END
+};
+
+static const struct field svc_ratelimit_fields[] = {
+	F_UINT(SVC, "rate", ratelimit_rate, 1, 100000000),
+	F_UINT(SVC, "burst", ratelimit_burst, 1, 100000000),
+	F_END
+};
+
+/* 0 = the global synproxy.limits value; the ceiling is the largest flow table. */
+static const struct field svc_limits_fields[] = {
+	F_UINT(SVC, "max_flows_per_prefix", max_flows_per_prefix, 0, 16777216),
+	F_UINT(SVC, "max_half_open_per_prefix", max_half_open_per_prefix, 0, 16777216),
+	F_END
+};
+
+static const struct field service_fields[] = {
+	{ .key = "prefix", .type = FT_PREFIX, .required = true, .off = offsetof(SVC, prefix) },
+	{ .key = "ports", .type = FT_SVC_PORTS, .required = true },
+	F_ENUM(SVC, "mode", mode, mode_names),
+	F_OBJECT("defaults", svc_defaults_fields),
+	F_OBJECT("ratelimit", svc_ratelimit_fields),
+	F_OBJECT("limits", svc_limits_fields),
+	F_END
+};
+#undef SVC
+
+/* Where each override lives in a service entry: (object or NULL, key) -> set bit. */
+static const struct {
+	const char *obj;
+	const char *key;
+	uint16_t bit;
+} svc_overrides[] = {
+	{ NULL, "mode", CFG_SVC_MODE },
+	{ "defaults", "mss", CFG_SVC_MSS },
+	{ "defaults", "wscale", CFG_SVC_WSCALE },
+	{ "defaults", "sack", CFG_SVC_SACK },
+	{ "defaults", "timestamps", CFG_SVC_TIMESTAMPS },
+	{ "ratelimit", "rate", CFG_SVC_RL_RATE },
+	{ "ratelimit", "burst", CFG_SVC_RL_BURST },
+	{ "limits", "max_flows_per_prefix", CFG_SVC_MAX_FLOWS },
+	{ "limits", "max_half_open_per_prefix", CFG_SVC_MAX_HALF_OPEN },
+};
+
 static const struct field synproxy_fields[] = {
 	F_BOOL(CFG, "enabled", synproxy.enabled),
 	F_ENUM(CFG, "mode", synproxy.mode, mode_names),
@@ -138,6 +195,9 @@ static const struct field synproxy_fields[] = {
 	F_UINT(CFG, "syn_retransmit_ms", synproxy.syn_retransmit_ms, 10, 60000),
 	F_UINT(CFG, "syn_retries", synproxy.syn_retries, 0, 10),
 	F_OBJECT("ratelimit", ratelimit_fields),
+	{ .key = "services", .type = FT_SERVICES },
+	{ .key = "allow", .type = FT_ALLOW },
+	{ .key = "deny", .type = FT_DENY },
 	F_END
 };
 
@@ -413,6 +473,336 @@ parse_ports(struct vctx *c, const json_t *arr, struct synproxy_config *cfg)
 	return 0;
 }
 
+/* ---- prefixes, protected services and source lists ---- */
+
+static unsigned int
+prefix_bytes(uint8_t family)
+{
+	return family == CFG_AF_INET ? 4 : 16;
+}
+
+/* Zero every bit of addr past len. */
+static void
+mask_addr(uint8_t *addr, unsigned int nbytes, unsigned int len)
+{
+	for (unsigned int i = 0; i < nbytes; i++) {
+		unsigned int bits = len > i * 8 ? len - i * 8 : 0;
+
+		if (bits < 8)
+			addr[i] &= (uint8_t)(0xff00u >> bits);
+	}
+}
+
+void
+config_prefix_format(const struct cfg_prefix *p, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(p->family == CFG_AF_INET ? AF_INET : AF_INET6, p->addr, a, sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, size, "%s/%u", a, p->len);
+}
+
+bool
+config_prefix_contains(const struct cfg_prefix *a, const struct cfg_prefix *b)
+{
+	uint8_t x[16];
+
+	if (a->family != b->family || a->len > b->len)
+		return false;
+	memcpy(x, b->addr, sizeof(x));
+	mask_addr(x, prefix_bytes(b->family), a->len);
+	return memcmp(x, a->addr, prefix_bytes(a->family)) == 0;
+}
+
+static bool
+prefix_equal(const struct cfg_prefix *a, const struct cfg_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       memcmp(a->addr, b->addr, prefix_bytes(a->family)) == 0;
+}
+
+/*
+ * "198.18.1.0/24", "2001:2::/64", or a bare address (a host prefix). The
+ * address must be in the standard text form inet_pton accepts, the length
+ * plain decimal, and no bit past the length may be set: "198.18.1.1/24" is
+ * refused rather than silently widened, since it is most likely a typo.
+ */
+static int
+parse_prefix(struct vctx *c, const json_t *v, struct cfg_prefix *out)
+{
+	char text[INET6_ADDRSTRLEN + 8], shown[CFG_PREFIX_STRLEN], *slash;
+	struct cfg_prefix p = { 0 };
+	unsigned long len;
+	unsigned int max;
+
+	if (!json_is_string(v))
+		return fail(c, "expected an address or prefix string like \"198.18.1.0/24\" or "
+			    "\"2001:2::/64\", got %s", type_name(v));
+	if (json_string_length(v) >= sizeof(text) ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return fail(c, "not an IPv4 or IPv6 address or prefix");
+	memcpy(text, json_string_value(v), json_string_length(v) + 1);
+	slash = strchr(text, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, text, p.addr) == 1)
+		p.family = CFG_AF_INET;
+	else if (inet_pton(AF_INET6, text, p.addr) == 1)
+		p.family = CFG_AF_INET6;
+	else
+		return fail(c, "\"%s\" is not an IPv4 or IPv6 address", text);
+	max = p.family == CFG_AF_INET ? 32 : 128;
+	len = max;
+	if (slash != NULL) {
+		const char *d = slash + 1;
+		size_t n = strlen(d);
+
+		if (n == 0 || n > 3 || strspn(d, "0123456789") != n || (n > 1 && d[0] == '0'))
+			return fail(c, "prefix length \"%s\" must be a number 0..%u", d, max);
+		len = strtoul(d, NULL, 10);
+		if (len > max)
+			return fail(c, "prefix length %lu is out of range 0..%u for %s", len, max,
+				    p.family == CFG_AF_INET ? "IPv4" : "IPv6");
+	}
+	p.len = (uint8_t)len;
+	{
+		struct cfg_prefix m = p;
+
+		mask_addr(m.addr, prefix_bytes(p.family), p.len);
+		if (memcmp(m.addr, p.addr, sizeof(p.addr)) != 0) {
+			config_prefix_format(&m, shown, sizeof(shown));
+			return fail(c, "host bits set past /%u (did you mean \"%s\"?)", p.len, shown);
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+/* One item of a ports list: a number 1..65535 or a "lo-hi" string. */
+static int
+parse_port_item(struct vctx *c, const json_t *v, struct cfg_port_range *r)
+{
+	const char *s, *dash;
+	unsigned long lo, hi;
+	uint64_t u;
+
+	if (json_is_integer(v)) {
+		if (get_uint(c, v, 1, 65535, &u) < 0)
+			return -1;
+		r->lo = r->hi = (uint16_t)u;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(c, "expected a port number or a \"lo-hi\" range string, got %s",
+			    type_name(v));
+	s = json_string_value(v);
+	dash = strchr(s, '-');
+	if (dash == NULL || strlen(s) != json_string_length(v) || strlen(s) > 11 ||
+	    dash == s || dash[1] == '\0' || strspn(s, "0123456789") != (size_t)(dash - s) ||
+	    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return fail(c, "\"%s\" is not a port range: write \"lo-hi\" (like \"8000-8099\") "
+			    "or a number", s);
+	lo = strtoul(s, NULL, 10);
+	hi = strtoul(dash + 1, NULL, 10);
+	if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535)
+		return fail(c, "range \"%s\": ports are 1..65535", s);
+	if (lo > hi)
+		return fail(c, "range \"%s\" is reversed: %lu is above %lu", s, lo, hi);
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct cfg_port_range *x = a, *y = b;
+
+	return (int)x->lo - (int)y->lo;
+}
+
+static void
+range_format(const struct cfg_port_range *r, char *buf, size_t size)
+{
+	if (r->lo == r->hi)
+		snprintf(buf, size, "%u", r->lo);
+	else
+		snprintf(buf, size, "%u-%u", r->lo, r->hi);
+}
+
+/* services[i].ports: 1..CFG_MAX_SVC_PORTS items, no two overlapping; stored sorted. */
+static int
+parse_svc_ports(struct vctx *c, const json_t *arr, struct cfg_service *svc)
+{
+	char a[16], b[16];
+	size_t n, i;
+
+	if (!json_is_array(arr))
+		return fail(c, "expected an array of port numbers and \"lo-hi\" ranges, got %s",
+			    type_name(arr));
+	n = json_array_size(arr);
+	if (n == 0)
+		return fail(c, "must hold 1..%d ports or ranges (\"1-65535\" for every port)",
+			    CFG_MAX_SVC_PORTS);
+	for (i = 0; i < n; i++) {
+		struct cfg_port_range *r = &svc->ports[i];
+
+		push_index(c, i);
+		if (i >= CFG_MAX_SVC_PORTS)
+			return fail(c, "too many entries: a service holds at most %d ports or ranges",
+				    CFG_MAX_SVC_PORTS);
+		if (parse_port_item(c, json_array_get(arr, i), r) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++) {
+			if (r->lo <= svc->ports[j].hi && svc->ports[j].lo <= r->hi) {
+				range_format(r, a, sizeof(a));
+				range_format(&svc->ports[j], b, sizeof(b));
+				return fail(c, "%s overlaps %s at ports[%zu]", a, b, j);
+			}
+		}
+		pop(c);
+	}
+	svc->nb_ports = (uint8_t)n;
+	qsort(svc->ports, n, sizeof(svc->ports[0]), range_cmp);
+	return 0;
+}
+
+/* First port two sorted, internally disjoint range lists share, or 0. */
+static unsigned int
+ports_intersect(const struct cfg_service *x, const struct cfg_service *y)
+{
+	unsigned int i = 0, j = 0;
+
+	while (i < x->nb_ports && j < y->nb_ports) {
+		const struct cfg_port_range *a = &x->ports[i], *b = &y->ports[j];
+
+		if (a->lo <= b->hi && b->lo <= a->hi)
+			return a->lo > b->lo ? a->lo : b->lo;
+		if (a->hi < b->hi)
+			i++;
+		else
+			j++;
+	}
+	return 0;
+}
+
+/*
+ * synproxy.services. Two entries overlap when they name the very same prefix
+ * (same family, length and address) and their port sets share a port: then
+ * no rule could say which entry's overrides apply. Entries on different
+ * prefixes never overlap, even when one lies inside the other (a /32 inside
+ * a /24): the longer prefix is more specific and wins where it matches.
+ */
+static int
+parse_services(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp)
+{
+	char shown[CFG_PREFIX_STRLEN];
+	size_t n, i;
+
+	if (!json_is_array(arr))
+		return fail(c, "expected an array of services, got %s", type_name(arr));
+	n = json_array_size(arr);
+	if (n == 0)
+		return fail(c, "an empty list would protect nothing: list at least one service, "
+			    "or leave the key out to protect every destination");
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_array_get(arr, i);
+		struct cfg_service *svc = &sp->services[i];
+
+		push_index(c, i);
+		if (i >= CFG_MAX_SERVICES)
+			return fail(c, "too many services: at most %d", CFG_MAX_SERVICES);
+		memset(svc, 0, sizeof(*svc));
+		if (parse_object(c, e, service_fields, svc) < 0)
+			return -1;
+		for (size_t k = 0; k < sizeof(svc_overrides) / sizeof(svc_overrides[0]); k++) {
+			const json_t *o = svc_overrides[k].obj == NULL ? e :
+					  json_object_get(e, svc_overrides[k].obj);
+
+			if (o != NULL && json_object_get(o, svc_overrides[k].key) != NULL)
+				svc->set |= svc_overrides[k].bit;
+		}
+		for (size_t j = 0; j < i; j++) {
+			unsigned int port;
+
+			if (!prefix_equal(&svc->prefix, &sp->services[j].prefix))
+				continue;
+			port = ports_intersect(svc, &sp->services[j]);
+			if (port == 0)
+				continue;
+			config_prefix_format(&svc->prefix, shown, sizeof(shown));
+			push_key(c, "ports");
+			return fail(c, "overlaps $.synproxy.services[%zu]: both name %s and port %u "
+				    "(entries on the same prefix need disjoint ports)", j, shown, port);
+		}
+		pop(c);
+	}
+	sp->nb_services = (uint16_t)n;
+	return 0;
+}
+
+/*
+ * synproxy.allow / synproxy.deny. Within one list no entry may equal or
+ * contain another (the inner one would be dead). Across the lists the same
+ * prefix is refused; a prefix nested in one of the other list is the
+ * intended exception ("deny 198.18.0.0/16 but allow 198.18.7.0/24"):
+ * the longest prefix decides.
+ */
+static int
+parse_src_list(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp, bool deny)
+{
+	const char *name = deny ? "deny" : "allow", *other_name = deny ? "allow" : "deny";
+	struct cfg_prefix *list = deny ? sp->deny : sp->allow;
+	const struct cfg_prefix *other = deny ? sp->allow : sp->deny;
+	unsigned int nb_other = deny ? sp->nb_allow : sp->nb_deny;
+	char a[CFG_PREFIX_STRLEN], b[CFG_PREFIX_STRLEN];
+	size_t n, i;
+
+	if (!json_is_array(arr))
+		return fail(c, "expected an array of source prefixes, got %s", type_name(arr));
+	n = json_array_size(arr);
+	for (i = 0; i < n; i++) {
+		struct cfg_prefix *p = &list[i];
+
+		push_index(c, i);
+		if (i >= CFG_MAX_SRC_PREFIXES)
+			return fail(c, "too many prefixes: at most %d", CFG_MAX_SRC_PREFIXES);
+		if (parse_prefix(c, json_array_get(arr, i), p) < 0)
+			return -1;
+		/* quadratic, but at most 1024 x 1024 cheap compares; text only on error */
+		for (size_t j = 0; j < i; j++) {
+			bool inside = config_prefix_contains(&list[j], p);
+			bool covers = config_prefix_contains(p, &list[j]);
+
+			if (!inside && !covers)
+				continue;
+			config_prefix_format(p, a, sizeof(a));
+			config_prefix_format(&list[j], b, sizeof(b));
+			if (inside && covers)
+				return fail(c, "duplicate of $.synproxy.%s[%zu] (%s)", name, j, b);
+			if (inside)
+				return fail(c, "%s lies inside $.synproxy.%s[%zu] (%s), which already "
+					    "covers it", a, name, j, b);
+			return fail(c, "%s covers $.synproxy.%s[%zu] (%s): drop the narrower "
+				    "entry", a, name, j, b);
+		}
+		for (size_t j = 0; j < nb_other; j++) {
+			if (!prefix_equal(p, &other[j]))
+				continue;
+			config_prefix_format(p, a, sizeof(a));
+			return fail(c, "%s is also in $.synproxy.%s[%zu]: a source cannot be "
+				    "both allowed and denied", a, other_name, j);
+		}
+		pop(c);
+	}
+	if (deny)
+		sp->nb_deny = (uint16_t)n;
+	else
+		sp->nb_allow = (uint16_t)n;
+	return 0;
+}
+
 static int
 parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
 {
@@ -462,6 +852,16 @@ parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
 		return parse_mss_table(c, v, &((struct synproxy_config *)base)->synproxy);
 	case FT_PORTS:
 		return parse_ports(c, v, base);
+	case FT_PREFIX:
+		return parse_prefix(c, v, (struct cfg_prefix *)p);
+	case FT_SVC_PORTS:
+		return parse_svc_ports(c, v, base);
+	case FT_SERVICES:
+		return parse_services(c, v, &((struct synproxy_config *)base)->synproxy);
+	case FT_ALLOW:
+	case FT_DENY:
+		return parse_src_list(c, v, &((struct synproxy_config *)base)->synproxy,
+				      f->type == FT_DENY);
 	}
 	return fail(c, "internal error: unknown field type");
 }
@@ -706,6 +1106,52 @@ out:
 /* ---- rendering ---- */
 
 static json_t *render_object(const struct field *fields, const void *base);
+static json_t *render_field(const struct field *f, const void *base);
+
+static json_t *
+render_prefix(const struct cfg_prefix *p)
+{
+	char buf[CFG_PREFIX_STRLEN];
+
+	config_prefix_format(p, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static uint16_t
+override_bit(const char *obj, const char *key)
+{
+	for (size_t k = 0; k < sizeof(svc_overrides) / sizeof(svc_overrides[0]); k++)
+		if (strcmp(svc_overrides[k].key, key) == 0 &&
+		    (obj == NULL ? svc_overrides[k].obj == NULL :
+		     svc_overrides[k].obj != NULL && strcmp(svc_overrides[k].obj, obj) == 0))
+			return svc_overrides[k].bit;
+	return 0;
+}
+
+/* A service as written: prefix, ports, and only the overrides it sets. */
+static json_t *
+render_service(const struct cfg_service *svc)
+{
+	json_t *o = json_object();
+
+	for (const struct field *f = service_fields; o != NULL && f->key != NULL; f++) {
+		if (f->type == FT_OBJECT) {
+			json_t *sub = json_object();
+
+			for (const struct field *g = f->sub; sub != NULL && g->key != NULL; g++)
+				if (svc->set & override_bit(f->key, g->key))
+					json_object_set_new(sub, g->key, render_field(g, svc));
+			if (sub != NULL && json_object_size(sub) > 0)
+				json_object_set_new(o, f->key, sub);
+			else
+				json_decref(sub);
+		} else if (f->type == FT_PREFIX || f->type == FT_SVC_PORTS ||
+			   (svc->set & override_bit(NULL, f->key))) {
+			json_object_set_new(o, f->key, render_field(f, svc));
+		}
+	}
+	return o;
+}
 
 static json_t *
 render_field(const struct field *f, const void *base)
@@ -746,6 +1192,40 @@ render_field(const struct field *f, const void *base)
 		for (size_t i = 0; a != NULL && i < cfg->nb_ports && i < CFG_MAX_PORTS; i++)
 			json_array_append_new(a, render_object(port_fields, &cfg->ports[i]));
 		return a;
+	case FT_PREFIX:
+		return render_prefix((const struct cfg_prefix *)p);
+	case FT_SVC_PORTS: {
+		const struct cfg_service *svc = base;
+		char buf[16];
+
+		a = json_array();
+		for (size_t i = 0; a != NULL && i < svc->nb_ports && i < CFG_MAX_SVC_PORTS; i++) {
+			const struct cfg_port_range *r = &svc->ports[i];
+
+			range_format(r, buf, sizeof(buf));
+			json_array_append_new(a, r->lo == r->hi ? json_integer(r->lo) : json_string(buf));
+		}
+		return a;
+	}
+	case FT_SERVICES:
+		/* none configured: leave the key out (an empty list is not valid input) */
+		if (cfg->synproxy.nb_services == 0)
+			return NULL;
+		a = json_array();
+		for (size_t i = 0; a != NULL && i < cfg->synproxy.nb_services &&
+		     i < CFG_MAX_SERVICES; i++)
+			json_array_append_new(a, render_service(&cfg->synproxy.services[i]));
+		return a;
+	case FT_ALLOW:
+	case FT_DENY: {
+		const struct cfg_prefix *list = f->type == FT_DENY ? cfg->synproxy.deny :
+								     cfg->synproxy.allow;
+		n = f->type == FT_DENY ? cfg->synproxy.nb_deny : cfg->synproxy.nb_allow;
+		a = json_array();
+		for (size_t i = 0; a != NULL && i < n && i < CFG_MAX_SRC_PREFIXES; i++)
+			json_array_append_new(a, render_prefix(&list[i]));
+		return a;
+	}
 	}
 	return json_null();
 }
@@ -755,8 +1235,12 @@ render_object(const struct field *fields, const void *base)
 {
 	json_t *o = json_object();
 
-	for (; o != NULL && fields->key != NULL; fields++)
-		json_object_set_new(o, fields->key, render_field(fields, base));
+	for (; o != NULL && fields->key != NULL; fields++) {
+		json_t *v = render_field(fields, base);
+
+		if (v != NULL)          /* NULL: a key left out when unset */
+			json_object_set_new(o, fields->key, v);
+	}
 	return o;
 }
 

@@ -19,6 +19,12 @@
 #define CFG_ERR_LEN        512
 #define CFG_MAX_MSS_TABLE  8
 #define CFG_MAX_PREFIXES   4
+/* protected services and source lists (synproxy.services / allow / deny) */
+#define CFG_MAX_SERVICES      256   /* entries in synproxy.services */
+#define CFG_MAX_SVC_PORTS     32    /* items (a number or a "lo-hi" range) per service */
+#define CFG_MAX_SRC_PREFIXES  1024  /* entries in each of synproxy.allow and synproxy.deny */
+#define CFG_AF_INET   4             /* same values as FLOW_AF_INET / FLOW_AF_INET6 */
+#define CFG_AF_INET6  6
 
 enum cfg_port_role { CFG_ROLE_LAN = 0, CFG_ROLE_WAN = 1 };
 
@@ -31,6 +37,51 @@ struct cfg_port {
 };
 
 enum cfg_synproxy_mode { CFG_MODE_COOKIE = 0, CFG_MODE_CACHE = 1, CFG_MODE_AUTO = 2 };
+
+/* An address prefix; the address is in network byte order, host bits zero. */
+struct cfg_prefix {
+	uint8_t addr[16];          /* IPv4 in addr[0..3] */
+	uint8_t family;            /* CFG_AF_INET or CFG_AF_INET6 */
+	uint8_t len;               /* 0..32 or 0..128 */
+};
+
+struct cfg_port_range {
+	uint16_t lo, hi;           /* 1..65535, lo <= hi */
+};
+
+/* Which overrides a service entry sets (struct cfg_service.set). */
+enum {
+	CFG_SVC_MODE          = 1u << 0,
+	CFG_SVC_MSS           = 1u << 1,
+	CFG_SVC_WSCALE        = 1u << 2,
+	CFG_SVC_SACK          = 1u << 3,
+	CFG_SVC_TIMESTAMPS    = 1u << 4,
+	CFG_SVC_RL_RATE       = 1u << 5,
+	CFG_SVC_RL_BURST      = 1u << 6,
+	CFG_SVC_MAX_FLOWS     = 1u << 7,
+	CFG_SVC_MAX_HALF_OPEN = 1u << 8,
+};
+
+/*
+ * One entry of synproxy.services. Ports are kept sorted by lo and pairwise
+ * disjoint. An override applies only when its bit is in set; otherwise the
+ * global value holds (policy_build resolves them).
+ */
+struct cfg_service {
+	struct cfg_prefix prefix;
+	uint8_t nb_ports;
+	uint16_t set;                         /* CFG_SVC_* */
+	struct cfg_port_range ports[CFG_MAX_SVC_PORTS];
+	uint8_t mode;                         /* enum cfg_synproxy_mode */
+	uint8_t wscale;
+	uint16_t mss;
+	bool sack;
+	bool timestamps;
+	uint32_t ratelimit_rate;
+	uint32_t ratelimit_burst;
+	uint32_t max_flows_per_prefix;        /* 0 = the global limit */
+	uint32_t max_half_open_per_prefix;    /* 0 = the global limit */
+};
 
 struct cfg_synproxy {
 	bool enabled;                       /* default true */
@@ -66,6 +117,14 @@ struct cfg_synproxy {
 	uint32_t ratelimit_rate;            /* SYN/s per prefix, default 1000 */
 	uint32_t ratelimit_burst;           /* bucket depth, default 2000 */
 	uint32_t ratelimit_table_size;      /* buckets per worker, default 65536 */
+	/* protected services: none configured = every destination is protected */
+	uint16_t nb_services;
+	struct cfg_service services[CFG_MAX_SERVICES];
+	/* source lists: allow = never proxied (bridged), deny = dropped from the WAN */
+	uint16_t nb_allow;
+	uint16_t nb_deny;
+	struct cfg_prefix allow[CFG_MAX_SRC_PREFIXES];
+	struct cfg_prefix deny[CFG_MAX_SRC_PREFIXES];
 };
 
 struct synproxy_config {
@@ -101,6 +160,13 @@ extern const char config_embedded_default[];
 
 /* Render the effective config as JSON (caller frees with free()); for /synproxy/config. */
 char *config_to_json(const struct synproxy_config *cfg);
+
+/* "198.18.1.0/24", "2001:2::/64" (buf at least CFG_PREFIX_STRLEN bytes). */
+#define CFG_PREFIX_STRLEN 52
+void config_prefix_format(const struct cfg_prefix *p, char *buf, size_t size);
+
+/* Whether a contains b (a is no longer than b and b's address lies inside a). */
+bool config_prefix_contains(const struct cfg_prefix *a, const struct cfg_prefix *b);
 
 const struct cfg_port *config_port_by_role(const struct synproxy_config *cfg, enum cfg_port_role r);
 

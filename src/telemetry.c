@@ -9,6 +9,7 @@
  * flattened into path keys ("synproxy/timeouts/fin", "ports/0/name"):
  * telemetry names allow only letters, digits, '_' and '/'.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -182,32 +183,114 @@ cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
-/* Flatten a JSON value into path keys ("synproxy/timeouts/fin"). */
+/*
+ * Flatten a JSON value into path keys ("synproxy/timeouts/fin"). An array of
+ * plain values (mss_table, a service's ports, the allow and deny lists)
+ * becomes one array entry rather than one key per element, so long lists do
+ * not eat the dict: integers as integers, anything mixed as text. The dict
+ * holds RTE_TEL_MAX_DICT_ENTRIES keys; past that a last key "truncated" says
+ * so (dpdk-synproxy --check prints the whole config). Lists longer than an
+ * array holds end with a "... N more" element.
+ */
+struct flat {
+	struct rte_tel_data *d;
+	unsigned int used;
+	bool full;
+};
+
+static bool
+flat_room(struct flat *f)
+{
+	if (f->full)
+		return false;
+	if (f->used + 1 >= RTE_TEL_MAX_DICT_ENTRIES) {
+		rte_tel_data_add_dict_string(f->d, "truncated", "true");
+		f->full = true;
+		return false;
+	}
+	f->used++;
+	return true;
+}
+
+static bool
+scalar_array(json_t *v, bool *all_int)
+{
+	size_t i;
+	json_t *sub;
+
+	*all_int = true;
+	json_array_foreach(v, i, sub) {
+		if (!json_is_integer(sub) && !json_is_string(sub))
+			return false;
+		*all_int &= json_is_integer(sub);
+	}
+	return json_array_size(v) > 0;
+}
+
 static void
-flatten(struct rte_tel_data *d, const char *prefix, json_t *v)
+add_list(struct flat *f, const char *key, json_t *v, bool all_int)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	size_t i, n = json_array_size(v);
+	char buf[32];
+	json_t *sub;
+
+	if (a == NULL)
+		return;
+	rte_tel_data_start_array(a, all_int ? RTE_TEL_U64_VAL : RTE_TEL_STRING_VAL);
+	json_array_foreach(v, i, sub) {
+		if (i + 1 == RTE_TEL_MAX_ARRAY_ENTRIES && n > RTE_TEL_MAX_ARRAY_ENTRIES &&
+		    !all_int) {
+			snprintf(buf, sizeof(buf), "... %zu more", n - i);
+			rte_tel_data_add_array_string(a, buf);
+			break;
+		}
+		if (i >= RTE_TEL_MAX_ARRAY_ENTRIES)
+			break;
+		if (all_int) {
+			rte_tel_data_add_array_u64(a, (uint64_t)json_integer_value(sub));
+		} else if (json_is_integer(sub)) {
+			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(sub));
+			rte_tel_data_add_array_string(a, buf);
+		} else {
+			rte_tel_data_add_array_string(a, json_string_value(sub));
+		}
+	}
+	if (rte_tel_data_add_dict_container(f->d, key, a, 0) != 0)
+		rte_tel_data_free(a);
+}
+
+static void
+flatten(struct flat *f, const char *prefix, json_t *v)
 {
 	char key[128];
+	bool all_int;
 
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *sub;
 		json_object_foreach(v, k, sub) {
 			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "/" : "", k);
-			flatten(d, key, sub);
+			flatten(f, key, sub);
 		}
+	} else if (json_is_array(v) && scalar_array(v, &all_int)) {
+		if (flat_room(f))
+			add_list(f, prefix, v, all_int);
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *sub;
 		json_array_foreach(v, i, sub) {
 			snprintf(key, sizeof(key), "%s/%zu", prefix, i);
-			flatten(d, key, sub);
+			flatten(f, key, sub);
 		}
+	} else if (!flat_room(f)) {
+		return;
 	} else if (json_is_integer(v)) {
-		rte_tel_data_add_dict_int(d, prefix, (int)json_integer_value(v));
+		rte_tel_data_add_dict_int(f->d, prefix, (int)json_integer_value(v));
 	} else if (json_is_boolean(v)) {
-		rte_tel_data_add_dict_string(d, prefix, json_is_true(v) ? "true" : "false");
+		rte_tel_data_add_dict_string(f->d, prefix, json_is_true(v) ? "true" : "false");
 	} else if (json_is_string(v)) {
-		rte_tel_data_add_dict_string(d, prefix, json_string_value(v));
+		rte_tel_data_add_dict_string(f->d, prefix, json_string_value(v));
 	}
 }
 
@@ -221,7 +304,7 @@ cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct
 	if (root == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_dict(d);
-	flatten(d, "", root);
+	flatten(&(struct flat){ .d = d }, "", root);
 	json_decref(root);
 	return 0;
 }

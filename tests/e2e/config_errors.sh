@@ -4,7 +4,8 @@
 # exit non-zero before any port is touched, with a message on stderr naming
 # the file and the JSON path (and line:column); a port the config names but
 # EAL did not probe is an error naming that port; --check passes on the
-# shipped configs; --help and --version exit 0; an unknown option fails.
+# shipped configs (and shows the services and lists of the bare-metal one);
+# --help and --version exit 0; an unknown option fails.
 # EAL runs without hugepages or PCI and with no vdevs at all, so nothing here
 # needs a namespace (the cleanup trap still guards the run).
 source "$(dirname "$0")/lib.sh"
@@ -69,6 +70,17 @@ expect_reject bad_role '{ "ports": [ { "name": "net_af_packet0", "role": "lan" }
 	'$.ports[1].role'
 expect_reject one_port '{ "ports": [ { "name": "net_af_packet0", "role": "lan" } ] }' '$.ports'
 expect_reject duplicate_key "{ $PORTS, \"mtu\": 1500, \"mtu\": 1400 }" '$.mtu' 'duplicate'
+# Protected services and source lists: bad prefixes, ports and overlaps.
+expect_reject service_host_bits "{ $PORTS, \"synproxy\": { \"services\": [ { \"prefix\": \"198.18.1.1/24\", \"ports\": [80] } ] } }" \
+	'$.synproxy.services[0].prefix' 'line 1:' 'host bits' '198.18.1.0/24'
+expect_reject service_bad_range "{ $PORTS, \"synproxy\": { \"services\": [ { \"prefix\": \"2001:2::/64\", \"ports\": [\"90-80\"] } ] } }" \
+	'$.synproxy.services[0].ports[0]' 'reversed'
+expect_reject service_overlap "{ $PORTS, \"synproxy\": { \"services\": [ { \"prefix\": \"198.18.1.0/24\", \"ports\": [\"1-1024\"] },
+	{ \"prefix\": \"198.18.1.0/24\", \"ports\": [443] } ] } }" '$.synproxy.services[1].ports' 'line 2:' 'overlaps $.synproxy.services[0]'
+expect_reject allow_and_deny "{ $PORTS, \"synproxy\": { \"allow\": [\"198.18.5.0/24\"], \"deny\": [\"198.18.5.0/24\"] } }" \
+	'$.synproxy.deny[0]' 'both allowed and denied'
+expect_reject deny_nested "{ $PORTS, \"synproxy\": { \"deny\": [\"198.18.0.0/15\", \"198.18.5.0/24\"] } }" \
+	'$.synproxy.deny[1]' 'lies inside $.synproxy.deny[0]'
 
 # A file that does not exist.
 run_proxy "$CFG/missing.out" "${EAL[@]}" -- --config "$CFG/does-not-exist.json"
@@ -92,6 +104,11 @@ for f in "$REPO_DIR/config/baremetal.json" "$REPO_DIR/config/demo.json"; do
 	[ "$RC" -eq 0 ] || { cat "$CFG/check.out" >&2; e2e_fail "--check on $f failed"; }
 	assert_contains "--check $(basename "$f")" "config OK" "$CFG/check.out"
 done
+# --check shows the services and lists of the bare-metal sample in normal form.
+run_proxy "$CFG/check.out" "${EAL[@]}" -- --config "$REPO_DIR/config/baremetal.json" --check
+assert_contains "--check shows a host service as /32" '"198.18.10.25/32"' "$CFG/check.out"
+assert_contains "--check shows a port range" '"8000-8099"' "$CFG/check.out"
+assert_contains "--check shows the deny list" '"2001:2:0:666::/64"' "$CFG/check.out"
 run_proxy "$CFG/check.out" -- --check
 [ "$RC" -eq 0 ] || { cat "$CFG/check.out" >&2; e2e_fail "--check of the embedded default failed"; }
 assert_contains "--check (embedded default)" "net_af_packet1" "$CFG/check.out"

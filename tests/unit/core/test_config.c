@@ -110,6 +110,12 @@ assert_cfg_equal(const struct synproxy_config *a, const struct synproxy_config *
 	assert_int_equal(x->ratelimit_rate, y->ratelimit_rate);
 	assert_int_equal(x->ratelimit_burst, y->ratelimit_burst);
 	assert_int_equal(x->ratelimit_table_size, y->ratelimit_table_size);
+	assert_int_equal(x->nb_services, y->nb_services);
+	assert_memory_equal(x->services, y->services, x->nb_services * sizeof(x->services[0]));
+	assert_int_equal(x->nb_allow, y->nb_allow);
+	assert_memory_equal(x->allow, y->allow, x->nb_allow * sizeof(x->allow[0]));
+	assert_int_equal(x->nb_deny, y->nb_deny);
+	assert_memory_equal(x->deny, y->deny, x->nb_deny * sizeof(x->deny[0]));
 }
 
 /* Render, reload, compare: the effective config survives a round trip. */
@@ -534,6 +540,278 @@ test_mss_table(void **state)
 	assert_int_equal(cfg.synproxy.mss_table[0], 1460);
 }
 
+/* ---- protected services and source lists ---- */
+
+/* Line 3 opens the list; entries start on line 4 at column 5. */
+#define SVC_DOC(entries) "{\n" PORTS "  \"synproxy\": {\"services\": [\n" entries "\n]}}"
+/*
+ * Columns of line 4 "    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80]}":
+ * { at 5, the prefix value at 16, the ports array at 42, ports[0] at 43.
+ */
+#define E24(ports) "    {\"prefix\": \"198.18.1.0/24\", \"ports\": " ports "}"
+
+static void
+test_service_prefixes(void **state)
+{
+	(void)state;
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.1/24\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): host bits set past /24 "
+		     "(did you mean \"198.18.1.0/24\"?)");
+	expect_error(SVC_DOC("    {\"prefix\": \"2001:2::1/48\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): host bits set past /48 "
+		     "(did you mean \"2001:2::/48\"?)");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): \"198.18.1\" is not an IPv4 or IPv6 address");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.018.1.0\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): \"198.018.1.0\" is not an IPv4");
+	expect_error(SVC_DOC("    {\"prefix\": \"2001:2::/129\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): prefix length 129 is out of range 0..128 for IPv6");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.0.0/33\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): prefix length 33 is out of range 0..32 for IPv4");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.0.0/\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): prefix length \"\" must be a number 0..32");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.0.0/016\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): prefix length \"016\" must be a number");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.0.0/+16\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): prefix length \"+16\" must be a number");
+	expect_error(SVC_DOC("    {\"prefix\": \"fe80::1%eth0\", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): \"fe80::1%eth0\" is not");
+	expect_error(SVC_DOC("    {\"prefix\": 198, \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): expected an address or prefix string");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.0.0/16                                               \", \"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:16): not an IPv4 or IPv6 address or prefix");
+	expect_error(SVC_DOC("    {\"ports\": [80]}"),
+		     "t.json: $.synproxy.services[0].prefix (line 4:5): missing required key");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\"}"),
+		     "t.json: $.synproxy.services[0].ports (line 4:5): missing required key");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"services\": []}}",
+		     "t.json: $.synproxy.services (line 3:28): an empty list would protect nothing");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"services\": {}}}",
+		     "t.json: $.synproxy.services (line 3:28): expected an array of services, got an object");
+	expect_error(SVC_DOC("    [\"198.18.1.0/24\"]"),
+		     "t.json: $.synproxy.services[0] (line 4:5): expected an object, got an array");
+}
+
+static void
+test_service_ports(void **state)
+{
+	(void)state;
+	expect_error(SVC_DOC(E24("[]")),
+		     "t.json: $.synproxy.services[0].ports (line 4:42): must hold 1..32 ports or ranges");
+	expect_error(SVC_DOC(E24("80")),
+		     "t.json: $.synproxy.services[0].ports (line 4:42): expected an array of port numbers");
+	expect_error(SVC_DOC(E24("[0]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): 0 is out of range 1..65535");
+	expect_error(SVC_DOC(E24("[65536]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): 65536 is out of range 1..65535");
+	expect_error(SVC_DOC(E24("[-1]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): -1 is out of range 1..65535");
+	expect_error(SVC_DOC(E24("[80.5]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): expected a port number or a \"lo-hi\" range string, got a fractional number");
+	expect_error(SVC_DOC(E24("[\"90-80\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): range \"90-80\" is reversed: 90 is above 80");
+	expect_error(SVC_DOC(E24("[\"0-80\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): range \"0-80\": ports are 1..65535");
+	expect_error(SVC_DOC(E24("[\"80-65536\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): range \"80-65536\": ports are 1..65535");
+	expect_error(SVC_DOC(E24("[\"80-99999999999\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"80-99999999999\" is not a port range");
+	expect_error(SVC_DOC(E24("[\"80\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"80\" is not a port range");
+	expect_error(SVC_DOC(E24("[\"http\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"http\" is not a port range");
+	expect_error(SVC_DOC(E24("[\"80-\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"80-\" is not a port range");
+	expect_error(SVC_DOC(E24("[\"-80\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"-80\" is not a port range");
+	expect_error(SVC_DOC(E24("[\"1-2-3\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \"1-2-3\" is not a port range");
+	expect_error(SVC_DOC(E24("[\" 1-2\"]")),
+		     "t.json: $.synproxy.services[0].ports[0] (line 4:43): \" 1-2\" is not a port range");
+	/* within one entry no two items may share a port */
+	expect_error(SVC_DOC(E24("[80, \"79-81\"]")),
+		     "t.json: $.synproxy.services[0].ports[1] (line 4:47): 79-81 overlaps 80 at ports[0]");
+	expect_error(SVC_DOC(E24("[80, 80]")),
+		     "t.json: $.synproxy.services[0].ports[1] (line 4:47): 80 overlaps 80 at ports[0]");
+	expect_error(SVC_DOC(E24("[\"1-100\", \"100-200\"]")),
+		     "t.json: $.synproxy.services[0].ports[1] (line 4:52): 100-200 overlaps 1-100 at ports[0]");
+	expect_error(SVC_DOC(E24("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,"
+				 " 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33]")),
+		     "t.json: $.synproxy.services[0].ports[32] (line 4:162): too many entries: a service holds at most 32");
+}
+
+static void
+test_service_overlaps(void **state)
+{
+	struct synproxy_config cfg;
+
+	(void)state;
+	/* the same prefix with a shared port, however it is spelled */
+	expect_error(SVC_DOC(E24("[80]") ",\n" E24("[80]")),
+		     "t.json: $.synproxy.services[1].ports (line 5:42): overlaps $.synproxy.services[0]: "
+		     "both name 198.18.1.0/24 and port 80");
+	expect_error(SVC_DOC(E24("[\"8000-8100\", 443]") ",\n" E24("[22, \"8100-9000\"]")),
+		     "t.json: $.synproxy.services[1].ports (line 5:42): overlaps $.synproxy.services[0]: "
+		     "both name 198.18.1.0/24 and port 8100");
+	expect_error(SVC_DOC("    {\"prefix\": \"2001:2::/64\", \"ports\": [\"1-65535\"]},\n"
+			     "    {\"prefix\": \"2001:2:0:0::/64\", \"ports\": [443]}"),
+		     "t.json: $.synproxy.services[1].ports (line 5:44): overlaps $.synproxy.services[0]: "
+		     "both name 2001:2::/64 and port 443");
+	/* the same prefix with disjoint ports, nested prefixes, other families: fine */
+	expect_ok(&cfg, SVC_DOC(E24("[80, 443]") ",\n" E24("[22]") ",\n"
+				"    {\"prefix\": \"198.18.1.5\", \"ports\": [80]},\n"
+				"    {\"prefix\": \"198.18.0.0/15\", \"ports\": [\"1-65535\"]},\n"
+				"    {\"prefix\": \"0.0.0.0/0\", \"ports\": [80]},\n"
+				"    {\"prefix\": \"::ffff:198.18.1.0/120\", \"ports\": [80]}"));
+	assert_int_equal(cfg.synproxy.nb_services, 6);
+	assert_int_equal(cfg.synproxy.services[2].prefix.len, 32);
+	assert_int_equal(cfg.synproxy.services[4].prefix.len, 0);
+	assert_int_equal(cfg.synproxy.services[5].prefix.family, CFG_AF_INET6);
+	assert_int_equal(cfg.synproxy.services[5].prefix.len, 120);
+}
+
+static void
+test_service_overrides(void **state)
+{
+	struct synproxy_config cfg;
+	const struct cfg_service *s;
+
+	(void)state;
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"port\": 1}"),
+		     "t.json: $.synproxy.services[0].port (line 4:48): unknown key");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"mode\": \"fast\"}"),
+		     "t.json: $.synproxy.services[0].mode (line 4:56): expected one of \"cookie\", \"cache\", \"auto\"");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"defaults\": {\"wscale\": 15}}"),
+		     "t.json: $.synproxy.services[0].defaults.wscale (line 4:71): 15 is out of range 0..14");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"defaults\": {\"mss\": 87}}"),
+		     "t.json: $.synproxy.services[0].defaults.mss (line 4:68): 87 is out of range 88..65535");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"defaults\": {\"sack\": 1}}"),
+		     "t.json: $.synproxy.services[0].defaults.sack (line 4:69): expected true or false");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"ratelimit\": {\"rate\": 0}}"),
+		     "t.json: $.synproxy.services[0].ratelimit.rate (line 4:70): 0 is out of range 1..100000000");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"ratelimit\": {\"enabled\": false}}"),
+		     "t.json: $.synproxy.services[0].ratelimit.enabled (line 4:62): unknown key");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"limits\": {\"max_flows_per_prefix\": 16777217}}"),
+		     "t.json: $.synproxy.services[0].limits.max_flows_per_prefix (line 4:83): 16777217 is out of range 0..16777216");
+	expect_error(SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"limits\": {\"max_half_open_per_prefix\": -1}}"),
+		     "t.json: $.synproxy.services[0].limits.max_half_open_per_prefix (line 4:87): -1 is out of range");
+	expect_ok(&cfg, SVC_DOC("    {\"prefix\": \"198.18.1.0/24\", \"ports\": [443, 80, \"8000-8099\"],"
+				" \"mode\": \"cache\", \"defaults\": {\"mss\": 1200, \"timestamps\": false},"
+				" \"ratelimit\": {\"burst\": 9},"
+				" \"limits\": {\"max_flows_per_prefix\": 0, \"max_half_open_per_prefix\": 16777216}},\n"
+				"    {\"prefix\": \"198.18.2.0/24\", \"ports\": [80], \"defaults\": {}}"));
+	s = &cfg.synproxy.services[0];
+	assert_int_equal(s->set, CFG_SVC_MODE | CFG_SVC_MSS | CFG_SVC_TIMESTAMPS | CFG_SVC_RL_BURST |
+				 CFG_SVC_MAX_FLOWS | CFG_SVC_MAX_HALF_OPEN);
+	assert_int_equal(s->mode, CFG_MODE_CACHE);
+	assert_int_equal(s->mss, 1200);
+	assert_false(s->timestamps);
+	assert_int_equal(s->ratelimit_burst, 9);
+	assert_int_equal(s->max_half_open_per_prefix, 16777216);
+	/* ports come back sorted */
+	assert_int_equal(s->nb_ports, 3);
+	assert_int_equal(s->ports[0].lo, 80);
+	assert_int_equal(s->ports[1].lo, 443);
+	assert_int_equal(s->ports[2].lo, 8000);
+	assert_int_equal(s->ports[2].hi, 8099);
+	assert_int_equal(cfg.synproxy.services[1].set, 0);
+	/* the globals are untouched by a service's overrides */
+	assert_int_equal(cfg.synproxy.mode, CFG_MODE_AUTO);
+	assert_int_equal(cfg.synproxy.default_mss, 1460);
+	assert_round_trip(&cfg);
+}
+
+static void
+test_service_limits(void **state)
+{
+	size_t cap = 64 + (CFG_MAX_SERVICES + 1) * 64;
+	char *doc = malloc(cap + 256), *p;
+	struct synproxy_config cfg;
+
+	(void)state;
+	assert_non_null(doc);
+	p = doc + sprintf(doc, "{" PORTS "\"synproxy\": {\"services\": [");
+	for (unsigned int i = 0; i <= CFG_MAX_SERVICES; i++)
+		p += sprintf(p, "%s{\"prefix\": \"198.18.%u.%u\", \"ports\": [80]}", i ? "," : "",
+			     i / 256, i % 256);
+	strcpy(p, "]}}");
+	expect_error(doc, "t.json: $.synproxy.services[256] (line 2:");
+	assert_non_null(strstr(err, "too many services: at most 256"));
+	/* exactly the maximum loads and round-trips */
+	p = strrchr(doc, '{');
+	strcpy(p - 1, "]}}");
+	expect_ok(&cfg, doc);
+	assert_int_equal(cfg.synproxy.nb_services, CFG_MAX_SERVICES);
+	assert_round_trip(&cfg);
+	free(doc);
+}
+
+/* Line 3 "  \"synproxy\": {\"allow\": [...": the list at 25, allow[0] at 26. */
+static void
+test_source_lists(void **state)
+{
+	struct synproxy_config cfg;
+
+	(void)state;
+	expect_error("{\n" PORTS "  \"synproxy\": {\"allow\": [\"198.18.0.0/16\", \"198.18.0.0/16\"]}}",
+		     "t.json: $.synproxy.allow[1] (line 3:43): duplicate of $.synproxy.allow[0] (198.18.0.0/16)");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"allow\": [\"198.18.0.0/16\", \"198.18.1.0/24\"]}}",
+		     "t.json: $.synproxy.allow[1] (line 3:43): 198.18.1.0/24 lies inside $.synproxy.allow[0] "
+		     "(198.18.0.0/16), which already covers it");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"deny\": [\"2001:2::1\", \"2001:2::/48\"]}}",
+		     "t.json: $.synproxy.deny[1] (line 3:38): 2001:2::/48 covers $.synproxy.deny[0] (2001:2::1/128)");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"allow\": [\"198.18.1.0/24\"], \"deny\": [\"198.18.1.0/24\"]}}",
+		     "t.json: $.synproxy.deny[0] (line 3:53): 198.18.1.0/24 is also in $.synproxy.allow[0]: "
+		     "a source cannot be both allowed and denied");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"deny\": [\"2001:2::/64\"], \"allow\": [\"2001:2:0::/64\"]}}",
+		     "t.json: $.synproxy.allow[0] (line 3:51): 2001:2::/64 is also in $.synproxy.deny[0]");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"deny\": [\"198.18.0.1/8\"]}}",
+		     "t.json: $.synproxy.deny[0] (line 3:25): host bits set past /8 (did you mean \"198.0.0.0/8\"?)");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"deny\": \"198.18.0.0/16\"}}",
+		     "t.json: $.synproxy.deny (line 3:24): expected an array of source prefixes, got a string");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"allow\": [null]}}",
+		     "t.json: $.synproxy.allow[0] (line 3:26): expected an address or prefix string");
+	/* nested across the lists is the intended exception; families never clash */
+	expect_ok(&cfg, "{\n" PORTS "  \"synproxy\": {\"deny\": [\"198.18.0.0/15\", \"2001:2::/48\"],"
+			" \"allow\": [\"198.18.7.0/24\", \"198.18.9.9\", \"::ffff:198.18.0.0/112\", \"2001:2:0:1::/64\"]}}");
+	assert_int_equal(cfg.synproxy.nb_deny, 2);
+	assert_int_equal(cfg.synproxy.nb_allow, 4);
+	assert_int_equal(cfg.synproxy.allow[1].len, 32);
+	assert_int_equal(cfg.synproxy.allow[2].family, CFG_AF_INET6);
+	assert_round_trip(&cfg);
+	expect_ok(&cfg, "{\n" PORTS "  \"synproxy\": {\"deny\": [], \"allow\": []}}");
+	assert_int_equal(cfg.synproxy.nb_deny + cfg.synproxy.nb_allow, 0);
+}
+
+/* --check and /synproxy/config show services and lists in their normal form. */
+static void
+test_policy_rendered(void **state)
+{
+	struct synproxy_config cfg;
+	char *text;
+
+	(void)state;
+	expect_ok(&cfg, "{\n" PORTS "  \"synproxy\": {\"services\": [{\"prefix\": \"2001:0002:0::/64\","
+			" \"ports\": [\"10-20\", 5, \"7-7\"], \"defaults\": {\"sack\": false}}],"
+			" \"deny\": [\"198.18.9.9\"]}}");
+	text = config_to_json(&cfg);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"prefix\": \"2001:2::/64\""));
+	assert_non_null(strstr(text, "5,\n          7,\n          \"10-20\""));
+	assert_non_null(strstr(text, "\"defaults\": {\n          \"sack\": false\n        }"));
+	assert_null(strstr(text, "\"mode\": \"auto\",\n        "));      /* no override shown unset */
+	assert_non_null(strstr(text, "\"198.18.9.9/32\""));
+	assert_non_null(strstr(text, "\"allow\": []"));
+	free(text);
+	assert_round_trip(&cfg);
+	/* without services the key is left out: an empty list would not load */
+	expect_ok(&cfg, "{\n" PORTS "  \"mtu\": 1500\n}");
+	text = config_to_json(&cfg);
+	assert_non_null(text);
+	assert_null(strstr(text, "services"));
+	free(text);
+}
+
 static void
 test_duplicate_keys(void **state)
 {
@@ -745,6 +1023,13 @@ main(void)
 		cmocka_unit_test(test_enumerations),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_mss_table),
+		cmocka_unit_test(test_service_prefixes),
+		cmocka_unit_test(test_service_ports),
+		cmocka_unit_test(test_service_overlaps),
+		cmocka_unit_test(test_service_overrides),
+		cmocka_unit_test(test_service_limits),
+		cmocka_unit_test(test_source_lists),
+		cmocka_unit_test(test_policy_rendered),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_escaped_key_found),
