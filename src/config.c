@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "config_pos.h"
+#include "syncookie/keyfile.h"
 
 /* A config is a page of text; anything larger is not one. */
 #define CFG_MAX_FILE (1u << 20)
@@ -44,6 +45,7 @@ enum ftype {
 	FT_OBJECT,      /* nested object described by sub[] */
 	FT_MSS_TABLE,   /* synproxy.mss_table */
 	FT_PORTS,       /* the ports array */
+	FT_SECRET_FILE, /* synproxy.secret_file: a path, checked and read at load */
 };
 
 struct field {
@@ -129,6 +131,7 @@ static const struct field synproxy_fields[] = {
 	F_UINT(CFG, "flow_table_size", synproxy.flow_table_size, 1024, 16777216),
 	F_OBJECT("timeouts", timeout_fields),
 	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 2, 3600),
+	{ .key = "secret_file", .type = FT_SECRET_FILE },
 	{ .key = "mss_table", .type = FT_MSS_TABLE },
 	F_UINT(CFG, "syn_cache_size", synproxy.syn_cache_size, 1024, 16777216),
 	F_UINT(CFG, "auto_syn_rate", synproxy.auto_syn_rate, 1, 100000000),
@@ -379,6 +382,31 @@ parse_mss_table(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp)
 	return 0;
 }
 
+/*
+ * synproxy.secret_file: an absolute path to the shared cookie key. The file is
+ * checked and read here, once, so --check and startup refuse a bad one before
+ * any port is touched; only the derived master key is kept (keyfile.h).
+ */
+static int
+parse_secret_file(struct vctx *c, const json_t *v, struct cfg_synproxy *sp)
+{
+	char why[CFG_ERR_LEN / 2];
+	const char *path;
+
+	if (!json_is_string(v))
+		return fail(c, "expected a file name, got %s", type_name(v));
+	path = json_string_value(v);
+	if (json_string_length(v) == 0 || json_string_length(v) >= CFG_PATH_LEN ||
+	    strlen(path) != json_string_length(v))
+		return fail(c, "must be 1..%d characters", CFG_PATH_LEN - 1);
+	if (path[0] != '/')
+		return fail(c, "\"%s\" is not an absolute path", path);
+	if (keyfile_load(path, sp->secret_key, why, sizeof(why)) != 0)
+		return fail(c, "%s: %s", path, why);
+	memcpy(sp->secret_file, path, json_string_length(v) + 1);
+	return 0;
+}
+
 static int
 parse_ports(struct vctx *c, const json_t *arr, struct synproxy_config *cfg)
 {
@@ -462,6 +490,8 @@ parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
 		return parse_mss_table(c, v, &((struct synproxy_config *)base)->synproxy);
 	case FT_PORTS:
 		return parse_ports(c, v, base);
+	case FT_SECRET_FILE:
+		return parse_secret_file(c, v, &((struct synproxy_config *)base)->synproxy);
 	}
 	return fail(c, "internal error: unknown field type");
 }
@@ -647,6 +677,8 @@ load_buffer(struct synproxy_config *cfg, const char *text, size_t len, const cha
 	ret = 0;
 out:
 	json_decref(root);
+	if (tmp != NULL)
+		explicit_bzero(tmp, sizeof(*tmp));   /* it may hold the cookie key */
 	free(tmp);
 	free(clean);
 	return ret;
@@ -746,6 +778,9 @@ render_field(const struct field *f, const void *base)
 		for (size_t i = 0; a != NULL && i < cfg->nb_ports && i < CFG_MAX_PORTS; i++)
 			json_array_append_new(a, render_object(port_fields, &cfg->ports[i]));
 		return a;
+	case FT_SECRET_FILE:
+		/* The path only, never the key; absent when unset (random secrets). */
+		return cfg->synproxy.secret_file[0] ? json_string(cfg->synproxy.secret_file) : NULL;
 	}
 	return json_null();
 }
@@ -755,8 +790,12 @@ render_object(const struct field *fields, const void *base)
 {
 	json_t *o = json_object();
 
-	for (; o != NULL && fields->key != NULL; fields++)
-		json_object_set_new(o, fields->key, render_field(fields, base));
+	for (; o != NULL && fields->key != NULL; fields++) {
+		json_t *v = render_field(fields, base);
+
+		if (v != NULL)   /* NULL: an optional key that is not set */
+			json_object_set_new(o, fields->key, v);
+	}
 	return o;
 }
 
