@@ -65,7 +65,7 @@ assert_eq "config after a reinstall" "$sum_conf" "$(sha256sum <"$ROOT$CONF")"
 assert_eq "defaults file after a reinstall" "$sum_def" "$(sha256sum <"$ROOT$SYSCONF/default/dpdk-synproxy")"
 cmp -s "$ROOT$SHARE/examples/baremetal.json" "$REPO_DIR/config/baremetal.json" ||
 	e2e_fail "the example config was not refreshed by the reinstall"
-ls "$ROOT$SYSCONF/dpdk-synproxy/" | grep -q '\.new\.' && e2e_fail "a temporary file was left in $SYSCONF/dpdk-synproxy"
+compgen -G "$ROOT$SYSCONF/dpdk-synproxy/*.new.*" >/dev/null && e2e_fail "a temporary file was left in $SYSCONF/dpdk-synproxy"
 
 # ---- the unit ----
 U=$ROOT$UNIT
