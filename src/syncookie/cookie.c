@@ -212,13 +212,6 @@ cookie_secrets_set_clock(struct cookie_secrets *s, uint32_t now_sec, uint32_t wa
 	return 1;
 }
 
-void
-cookie_secrets_wipe(struct cookie_secrets *s)
-{
-	if (s != NULL)
-		explicit_bzero(s, sizeof(*s));
-}
-
 int
 cookie_mss_table_init(struct cookie_mss_table *tbl, const uint16_t *mss, unsigned int n)
 {

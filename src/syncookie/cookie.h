@@ -149,9 +149,6 @@ int cookie_secrets_rotate(struct cookie_secrets *s, uint32_t now_sec);
  */
 int cookie_secrets_set_clock(struct cookie_secrets *s, uint32_t now_sec, uint32_t wall_sec);
 
-/* Wipe the secrets (and the master key) before the memory is freed. */
-void cookie_secrets_wipe(struct cookie_secrets *s);
-
 /*
  * len bytes from the kernel CSPRNG (getrandom without blocking, else
  * /dev/urandom). 0, or -1 if neither works. Also used for other secret seeds.
@@ -177,7 +174,7 @@ static inline uint32_t
 cookie_period_counter(const struct cookie_secrets *s, uint32_t now_sec)
 {
 	/* A zeroed struct must not divide by zero. The offset is 0 unless keyed. */
-	uint32_t off = __atomic_load_n(&s->clock_offset, __ATOMIC_RELAXED);
+	uint32_t off = __atomic_load_n(&s->clock_offset, __ATOMIC_ACQUIRE);
 
 	return (now_sec + off) / (s->period ? s->period : 1);
 }
