@@ -382,6 +382,9 @@ parse_mss_table(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp)
 	return 0;
 }
 
+_Static_assert(sizeof(((struct cfg_synproxy *)0)->secret_key) == KEYFILE_MASTER_LEN,
+	       "cfg_synproxy.secret_key holds the master key of keyfile.h");
+
 /*
  * synproxy.secret_file: an absolute path to the shared cookie key. The file is
  * checked and read here, once, so --check and startup refuse a bad one before

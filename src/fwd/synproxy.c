@@ -134,16 +134,18 @@ struct cookie_secrets *
 synproxy_secrets_create(const struct synproxy_config *cfg)
 {
 	const struct cfg_synproxy *c = &cfg->synproxy;
+	bool keyed = c->secret_file[0] != '\0';
 	struct cookie_secrets *s = rte_zmalloc("cookie_secrets", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL)
 		return NULL;
-	if ((c->secret_file[0] != '\0' ?
-	     cookie_secrets_init_keyed(s, c->cookie_period, c->secret_key, now_seconds(), wall_seconds()) :
-	     cookie_secrets_init(s, c->cookie_period, now_seconds())) != 0) {
+	int rc = keyed ? cookie_secrets_init_keyed(s, c->cookie_period, c->secret_key,
+						   now_seconds(), wall_seconds())
+		       : cookie_secrets_init(s, c->cookie_period, now_seconds());
+	if (rc != 0) {
 		rte_free(s);
 		return NULL;
 	}
-	if (c->secret_file[0] != '\0')
+	if (keyed)
 		SP_LOG(NOTICE, "cookie secrets derived from the shared key %s", c->secret_file);
 	return s;
 }
