@@ -8,6 +8,14 @@
 #   deploy.sh hugepages [SIZE|--show|--clear]  reserve and mount hugepages (default 1G;
 #                                           a bare number is a count of default-size pages)
 #   deploy.sh eal [--workers N]             print the EAL line for the bound devices
+#   deploy.sh prepare --config FILE         what the service does before starting: hugepages
+#                                           (SYNPROXY_HUGEPAGES, default 1G) if fewer are
+#                                           reserved, and bind the config's PCI ports
+#   deploy.sh run --config FILE             exec dpdk-synproxy on the config's PCI ports:
+#                                           -l SYNPROXY_LCORES (default 0-N, N = CPUs - 1, <= 8),
+#                                           --file-prefix SYNPROXY_FILE_PREFIX (synproxy),
+#                                           SYNPROXY_EAL_ARGS; the binary is SYNPROXY_BIN or
+#                                           dpdk-synproxy from PATH or this tree's build/
 #
 # bind refuses an interface that is up, has addresses or routes (it is likely
 # carrying traffic, maybe your SSH session) unless --force, which takes it down
@@ -21,8 +29,10 @@ STATE=$STATE_DIR/bound-devices
 DEVBIND=${DEVBIND:-dpdk-devbind.py}
 HUGEPAGES=${HUGEPAGES_PY:-dpdk-hugepages.py}
 SYSFS=${DEPLOY_SYSFS:-/sys}      # the tests point this at a fake tree
+PROC=${DEPLOY_PROC:-/proc}       # likewise (meminfo, mounts)
 FORCE=0
 WORKERS=
+CONFIG=
 
 die() { echo "deploy.sh: error: $*" >&2; exit 1; }
 note() { echo "deploy.sh: $*"; }
@@ -123,7 +133,7 @@ cmd_bind() {
 		"$DEVBIND" -b vfio-pci "$pci" || die "dpdk-devbind.py could not bind $pci (was $drv)"
 		note "$pci: $drv${ifc:+ ($ifc)} -> vfio-pci"
 	done
-	cmd_eal
+	[ -n "$CONFIG" ] || cmd_eal   # prepare: the service runs the proxy itself
 }
 
 cmd_unbind() {
@@ -213,12 +223,99 @@ cmd_eal() {
 	echo "Telemetry:  scripts/telemetry.py -f synproxy /synproxy/stats"
 }
 
+# ---- the service's two steps, driven by the JSON config ----
+
+synproxy_bin() {
+	local b=${SYNPROXY_BIN:-}
+	[ -n "$b" ] || b=$(command -v dpdk-synproxy || true)
+	[ -n "$b" ] || b=$(dirname "$0")/../build/src/dpdk-synproxy
+	[ -x "$b" ] || die "dpdk-synproxy not found (set SYNPROXY_BIN, or install it)"
+	echo "$b"
+}
+
+# The config's port names, one a line, as the proxy itself parses them (its
+# --check validates the whole file and touches no device).
+config_ports() {
+	local bin out
+	[ -n "$CONFIG" ] || die "'$cmd' needs --config FILE"
+	bin=$(synproxy_bin)
+	out=$("$bin" -- --config "$CONFIG" --check 2>&1) || die "the config does not pass --check: $out"
+	python3 -c '
+import json, sys
+text = sys.stdin.read()
+text = text[:text.rindex("\nconfig OK")]
+for p in json.loads(text)["ports"]:
+    print(p["name"])' <<<"$out" || die "cannot read the ports from the --check output of $CONFIG"
+}
+
+is_pci() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]]; }
+
+# Reserve SIZE of hugepages unless at least that much is reserved, and mount.
+ensure_hugepages() {
+	local arg=$1 page_kb want_kb have
+	page_kb=$(awk '/^Hugepagesize:/ {print $2}' "$PROC/meminfo")
+	have=$(awk '/^HugePages_Total:/ {print $2}' "$PROC/meminfo")
+	if [ -z "$page_kb" ] || [ -z "$have" ]; then
+		die "no hugepage support in this kernel ($PROC/meminfo)"
+	fi
+	[[ $arg =~ ^([0-9]+)([KMGkmg])$ ]] || die "SYNPROXY_HUGEPAGES: a size like 512M or 2G; got '$arg'"
+	case ${BASH_REMATCH[2],,} in
+	k) want_kb=${BASH_REMATCH[1]} ;;
+	m) want_kb=$((BASH_REMATCH[1] * 1024)) ;;
+	g) want_kb=$((BASH_REMATCH[1] * 1024 * 1024)) ;;
+	esac
+	if [ $((have * page_kb)) -ge "$want_kb" ]; then
+		note "hugepages: $have x ${page_kb} kB reserved, $arg wanted: enough"
+	else
+		need_tool "$HUGEPAGES"
+		"$HUGEPAGES" --reserve "$arg" || die "dpdk-hugepages.py --reserve $arg failed (enough free memory?)"
+		note "hugepages: reserved $arg"
+	fi
+	if ! awk '$3 == "hugetlbfs" {found = 1} END {exit !found}' "$PROC/mounts"; then
+		need_tool "$HUGEPAGES"
+		"$HUGEPAGES" --mount || die "dpdk-hugepages.py --mount failed"
+	fi
+}
+
+cmd_prepare() {
+	need_root prepare
+	local names n pcis=()
+	names=$(config_ports) || exit 1
+	ensure_hugepages "${SYNPROXY_HUGEPAGES:-1G}"
+	for n in $names; do
+		if is_pci "$n"; then
+			pcis+=("$n")
+		else
+			note "port $n is not a PCI address (a vdev?): nothing to bind"
+		fi
+	done
+	[ ${#pcis[@]} -eq 0 ] || cmd_bind "${pcis[@]}"
+}
+
+cmd_run() {
+	local names n bin workers eal=()
+	names=$(config_ports) || exit 1
+	bin=$(synproxy_bin)
+	workers=$(($(nproc) - 1))
+	[ "$workers" -ge 1 ] || workers=1
+	[ "$workers" -le 8 ] || workers=8
+	eal+=(-l "${SYNPROXY_LCORES:-0-$workers}" --file-prefix "${SYNPROXY_FILE_PREFIX:-synproxy}")
+	for n in $names; do
+		is_pci "$n" && eal+=(-a "$n")
+	done
+	# shellcheck disable=SC2206  # split on purpose: several EAL arguments
+	[ -z "${SYNPROXY_EAL_ARGS:-}" ] || eal+=(${SYNPROXY_EAL_ARGS})
+	note "exec $bin ${eal[*]} -- --config $CONFIG"
+	exec "$bin" "${eal[@]}" -- --config "$CONFIG"
+}
+
 [ $# -gt 0 ] || { usage; exit 2; }
 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--force) FORCE=1 ;;
 	--workers) WORKERS=${2:?--workers needs a number}; shift ;;
+	--config) CONFIG=${2:?--config needs a file}; shift ;;
 	--status) args+=(status) ;;
 	-h|--help) usage; exit 0 ;;
 	*) args+=("$1") ;;
@@ -234,5 +331,7 @@ unbind) cmd_unbind "$@" ;;
 status) cmd_status ;;
 hugepages) cmd_hugepages "$@" ;;
 eal) cmd_eal ;;
+prepare) cmd_prepare ;;
+run) cmd_run ;;
 *) usage >&2; die "unknown command '$cmd'" ;;
 esac

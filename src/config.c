@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "config_pos.h"
+#include "syncookie/keyfile.h"
 
 /* A config is a page of text; anything larger is not one. */
 #define CFG_MAX_FILE (1u << 20)
@@ -50,6 +51,7 @@ enum ftype {
 	FT_SERVICES,    /* synproxy.services */
 	FT_ALLOW,       /* synproxy.allow */
 	FT_DENY,        /* synproxy.deny */
+	FT_SECRET_FILE, /* synproxy.secret_file: a path, checked and read at load */
 };
 
 struct field {
@@ -186,6 +188,7 @@ static const struct field synproxy_fields[] = {
 	F_UINT(CFG, "flow_table_size", synproxy.flow_table_size, 1024, 16777216),
 	F_OBJECT("timeouts", timeout_fields),
 	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 2, 3600),
+	{ .key = "secret_file", .type = FT_SECRET_FILE },
 	{ .key = "mss_table", .type = FT_MSS_TABLE },
 	F_UINT(CFG, "syn_cache_size", synproxy.syn_cache_size, 1024, 16777216),
 	F_UINT(CFG, "auto_syn_rate", synproxy.auto_syn_rate, 1, 100000000),
@@ -436,6 +439,34 @@ parse_mss_table(struct vctx *c, const json_t *arr, struct cfg_synproxy *sp)
 		pop(c);
 	}
 	sp->mss_table_len = (uint8_t)n;
+	return 0;
+}
+
+_Static_assert(sizeof(((struct cfg_synproxy *)0)->secret_key) == KEYFILE_MASTER_LEN,
+	       "cfg_synproxy.secret_key holds the master key of keyfile.h");
+
+/*
+ * synproxy.secret_file: an absolute path to the shared cookie key. The file is
+ * checked and read here, once, so --check and startup refuse a bad one before
+ * any port is touched; only the derived master key is kept (keyfile.h).
+ */
+static int
+parse_secret_file(struct vctx *c, const json_t *v, struct cfg_synproxy *sp)
+{
+	char why[CFG_ERR_LEN / 2];
+	const char *path;
+
+	if (!json_is_string(v))
+		return fail(c, "expected a file name, got %s", type_name(v));
+	path = json_string_value(v);
+	if (json_string_length(v) == 0 || json_string_length(v) >= CFG_PATH_LEN ||
+	    strlen(path) != json_string_length(v))
+		return fail(c, "must be 1..%d characters", CFG_PATH_LEN - 1);
+	if (path[0] != '/')
+		return fail(c, "\"%s\" is not an absolute path", path);
+	if (keyfile_load(path, sp->secret_key, why, sizeof(why)) != 0)
+		return fail(c, "%s: %s", path, why);
+	memcpy(sp->secret_file, path, json_string_length(v) + 1);
 	return 0;
 }
 
@@ -862,6 +893,8 @@ parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
 	case FT_DENY:
 		return parse_src_list(c, v, &((struct synproxy_config *)base)->synproxy,
 				      f->type == FT_DENY);
+	case FT_SECRET_FILE:
+		return parse_secret_file(c, v, &((struct synproxy_config *)base)->synproxy);
 	}
 	return fail(c, "internal error: unknown field type");
 }
@@ -1047,6 +1080,8 @@ load_buffer(struct synproxy_config *cfg, const char *text, size_t len, const cha
 	ret = 0;
 out:
 	json_decref(root);
+	if (tmp != NULL)
+		explicit_bzero(tmp, sizeof(*tmp));   /* it may hold the cookie key */
 	free(tmp);
 	free(clean);
 	return ret;
@@ -1226,6 +1261,9 @@ render_field(const struct field *f, const void *base)
 			json_array_append_new(a, render_prefix(&list[i]));
 		return a;
 	}
+	case FT_SECRET_FILE:
+		/* The path only, never the key; absent when unset (random secrets). */
+		return cfg->synproxy.secret_file[0] ? json_string(cfg->synproxy.secret_file) : NULL;
 	}
 	return json_null();
 }

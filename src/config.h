@@ -25,6 +25,7 @@
 #define CFG_MAX_SRC_PREFIXES  1024  /* entries in each of synproxy.allow and synproxy.deny */
 #define CFG_AF_INET   4             /* same values as FLOW_AF_INET / FLOW_AF_INET6 */
 #define CFG_AF_INET6  6
+#define CFG_PATH_LEN       256
 
 enum cfg_port_role { CFG_ROLE_LAN = 0, CFG_ROLE_WAN = 1 };
 
@@ -95,6 +96,8 @@ struct cfg_synproxy {
 	uint32_t timeout_close;             /* after RST, default 10 */
 	/* cookies */
 	uint32_t cookie_period;             /* seconds between secret rotations, default 64 */
+	char secret_file[CFG_PATH_LEN];     /* shared cookie key file; "" = random secrets (default) */
+	uint8_t secret_key[32];             /* its master key (keyfile.h), read once at load; never rendered */
 	uint16_t mss_table[CFG_MAX_MSS_TABLE]; /* ascending; default 536 1220 1330 1360 1400 1440 1452 1460 */
 	uint8_t mss_table_len;
 	/* SYN cache */

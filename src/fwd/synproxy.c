@@ -46,6 +46,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -119,23 +120,44 @@ now_seconds(void)
 	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
 }
 
+/* With a shared key the period counter follows the wall clock (cookie.h). */
+static inline uint32_t
+wall_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
 struct cookie_secrets *
 synproxy_secrets_create(const struct synproxy_config *cfg)
 {
+	const struct cfg_synproxy *c = &cfg->synproxy;
+	bool keyed = c->secret_file[0] != '\0';
 	struct cookie_secrets *s = rte_zmalloc("cookie_secrets", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL)
 		return NULL;
-	if (cookie_secrets_init(s, cfg->synproxy.cookie_period, now_seconds()) != 0) {
+	int rc = keyed ? cookie_secrets_init_keyed(s, c->cookie_period, c->secret_key,
+						   now_seconds(), wall_seconds())
+		       : cookie_secrets_init(s, c->cookie_period, now_seconds());
+	if (rc != 0) {
 		rte_free(s);
 		return NULL;
 	}
+	if (keyed)
+		SP_LOG(NOTICE, "cookie secrets derived from the shared key %s", c->secret_file);
 	return s;
 }
 
 void
 synproxy_secrets_rotate(struct cookie_secrets *s)
 {
-	if (cookie_secrets_rotate(s, now_seconds()) < 0)
+	uint32_t now = now_seconds();
+
+	if (cookie_secrets_set_clock(s, now, wall_seconds()) > 0)
+		SP_LOG(NOTICE, "wall clock stepped: cookie period counter follows it");
+	if (cookie_secrets_rotate(s, now) < 0)
 		SP_LOG(ERR, "cookie secret rotation: no random bytes; keeping the previous key");
 }
 

@@ -9,7 +9,7 @@
  *	C      = (t & 3) << 30 | ((mss_idx ^ (h >> 27)) & 7) << 27 | (h & 0x07ffffff)
  *	h      = low 32 bits of SipHash-2-4(secret[t & 3], flow_key || client_isn || t)
  *	         (for IPv4 only the key's non-zero words: addresses, ports, family)
- *	t      = now_sec / period
+ *	t      = now_sec / period  (with a shared key: wall-clock seconds / period)
  *
  * The client's ACK gives back client_isn + 1 (its seq) and cookie + 1 (its ack),
  * so C can be recomputed from the ACK alone. The two period bits say which
@@ -45,6 +45,26 @@
  * with the first reads). Hence no lock: a write barrier orders the key before
  * the gen[] mark that records it, and time orders it before its first use.
  *
+ * Shared key (cookie_secrets_init_keyed). With a master key from the key file
+ * (keyfile.h) the secret of period t is no longer random but
+ *	key(t)[i] = SipHash(M0, L || t || i) ^ SipHash(M1, L || t || i), i = 0, 1
+ * (M0, M1 the two 128-bit halves of the master, L a 16-byte label), and t
+ * counts wall-clock seconds: t = (now_sec + clock_offset) / period, where
+ * clock_offset = CLOCK_REALTIME - now_sec is refreshed each second by
+ * cookie_secrets_set_clock() (the workers keep their cheap TSC seconds). So
+ * every process or box with the same key, the same period and clocks within
+ * a period of each other computes the same secrets. A box a little behind
+ * another sees that one's cookies one period "early", so a keyed check also
+ * accepts the next period (t + 1): a cookie validates from one period before
+ * to one period after the period it was made in, on any box. Readers then use
+ * t - 1, t and t + 1, and rotate() writes slot (t + 2) & 3 - read by nobody
+ * until period t + 1 - only once period t is a second old, so a worker still
+ * on a burst stamped in period t - 1 never reads a slot being written. When
+ * the wall clock steps by more than a second the offset moves: the slots the
+ * new t needs are derived first, then the offset is published. A step of two
+ * periods or more can make a few cookies in flight fail (never pass); a
+ * forger gains nothing, as every key stays secret and t is hashed in.
+ *
  * MSS table. Up to 8 ascending MSS values (default 536 1220 1330 1360 1400
  * 1440 1452 1460). A client MSS is encoded as the index of the largest entry
  * not above it, plus 2 fine bits, and decodes to a value that is never larger
@@ -75,7 +95,11 @@
 struct cookie_secrets {
 	uint64_t key[COOKIE_SLOTS][2];  /* SipHash k0/k1 per slot, slot = t & 3 */
 	uint32_t period;                /* seconds */
+	uint32_t clock_offset;          /* keyed: wall seconds - now_sec (mod 2^32); else 0 */
+	uint8_t age_ok_extra;           /* keyed: 0x8 = also accept "age 3", i.e. t + 1 */
+	uint8_t keyed;
 	uint32_t gen[COOKIE_SLOTS];     /* the period counter each slot was made for */
+	uint64_t master[4];             /* keyed: the two 128-bit derivation keys */
 };
 
 struct cookie_mss_table {
@@ -100,12 +124,30 @@ struct cookie_opts {
 int cookie_secrets_init(struct cookie_secrets *s, uint32_t period_sec, uint32_t now_sec);
 
 /*
+ * Shared-key secrets: the 32-byte master from keyfile_load(), the period,
+ * now_sec (the clock the workers pass to cookie_make/check) and wall_sec
+ * (CLOCK_REALTIME seconds). Derives the slots for t - 1 .. t + 2 (t from the
+ * wall clock). Returns 0, or -1 on bad arguments.
+ */
+int cookie_secrets_init_keyed(struct cookie_secrets *s, uint32_t period_sec,
+			      const uint8_t master[32], uint32_t now_sec, uint32_t wall_sec);
+
+/*
  * Control lcore, about once a second: make sure slot (t + 1) & 3 holds a key
- * made for period t + 1. Returns 1 if a new key was published, 0 if it was
- * already there, -1 if the random source failed (the old key stays; since t
- * is hashed in, reusing it never makes an old cookie valid again).
+ * made for period t + 1 (keyed: also t - 1 and t, and t + 2 once period t is a
+ * second old). Returns 1 if a new key was published, 0 if it was already
+ * there, -1 if the random source failed (the old key stays; since t is hashed
+ * in, reusing it never makes an old cookie valid again).
  */
 int cookie_secrets_rotate(struct cookie_secrets *s, uint32_t now_sec);
+
+/*
+ * Keyed secrets, control lcore, before each rotate(): follow the wall clock.
+ * If wall_sec - now_sec moved by more than a second from clock_offset, derive
+ * the slots the new period needs, then publish the new offset; returns 1.
+ * Returns 0 if nothing changed or the secrets are not keyed, -1 on bad input.
+ */
+int cookie_secrets_set_clock(struct cookie_secrets *s, uint32_t now_sec, uint32_t wall_sec);
 
 /*
  * len bytes from the kernel CSPRNG (getrandom without blocking, else
@@ -131,8 +173,10 @@ cookie_wscale_from_syn(bool present, uint8_t value)
 static inline uint32_t
 cookie_period_counter(const struct cookie_secrets *s, uint32_t now_sec)
 {
-	/* A zeroed struct must not divide by zero. */
-	return now_sec / (s->period ? s->period : 1);
+	/* A zeroed struct must not divide by zero. The offset is 0 unless keyed. */
+	uint32_t off = __atomic_load_n(&s->clock_offset, __ATOMIC_ACQUIRE);
+
+	return (now_sec + off) / (s->period ? s->period : 1);
 }
 
 /* Low 32 bits of SipHash(secret[t & 3], flow_key || client_isn || t). */
@@ -178,7 +222,8 @@ cookie_make(const struct cookie_secrets *s, const struct flow_key *k,
 /*
  * Check a cookie (the ACK's ack - 1) against client_isn (the ACK's seq - 1).
  * Returns 0 and the MSS index (0..7, NOT checked against a table here) if it
- * was made in the current or the previous period, -1 otherwise.
+ * was made in the current or the previous period (keyed secrets: or the next
+ * one, made by a box whose clock is ahead), -1 otherwise.
  */
 static inline int
 cookie_check(const struct cookie_secrets *s, const struct flow_key *k,
@@ -189,10 +234,11 @@ cookie_check(const struct cookie_secrets *s, const struct flow_key *k,
 	uint32_t age = (t_now - (c >> COOKIE_PERIOD_SHIFT)) & 3;
 	uint32_t h;
 
-	/* The period bits name the slot; only "now" or "one ago" are accepted. */
-	if (age > 1)
+	/* The period bits name the slot; "now" and "one ago" are accepted, and
+	 * with a shared key "one ahead" (age 3, i.e. -1) too. */
+	if (!(((0x3u | s->age_ok_extra) >> age) & 1))
 		return -1;
-	h = cookie_hash(s, k, client_isn, t_now - age);
+	h = cookie_hash(s, k, client_isn, t_now - (age == 3 ? UINT32_MAX : age));
 	if ((c ^ h) & COOKIE_HASH_MASK)
 		return -1;
 	*mss_idx = ((c ^ h) >> COOKIE_MSS_SHIFT) & 7;

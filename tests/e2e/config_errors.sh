@@ -2,7 +2,8 @@
 # config_errors.sh - the command line and config contract, no traffic needed:
 # a syntax error, an unknown key, a wrong type and out-of-range values each
 # exit non-zero before any port is touched, with a message on stderr naming
-# the file and the JSON path (and line:column); a port the config names but
+# the file and the JSON path (and line:column), and so does a bad cookie key
+# file (synproxy.secret_file); a port the config names but
 # EAL did not probe is an error naming that port; --check passes on the
 # shipped configs (and shows the services and lists of the bare-metal one);
 # --help and --version exit 0; an unknown option fails.
@@ -81,6 +82,31 @@ expect_reject allow_and_deny "{ $PORTS, \"synproxy\": { \"allow\": [\"198.18.5.0
 	'$.synproxy.deny[0]' 'both allowed and denied'
 expect_reject deny_nested "{ $PORTS, \"synproxy\": { \"deny\": [\"198.18.0.0/15\", \"198.18.5.0/24\"] } }" \
 	'$.synproxy.deny[1]' 'lies inside $.synproxy.deny[0]'
+
+# The shared cookie key file: open to group/others, too short, missing, or
+# not a regular file - each refused at --check and at startup, before EAL
+# touches a port. A good one passes --check, which shows its path only.
+KEY=$CFG/cookie.key
+install -m 600 /dev/null "$KEY"
+head -c 32 /dev/urandom >"$KEY"
+keycfg() { echo "{ $PORTS, \"synproxy\": { \"secret_file\": \"$1\" } }"; }
+chmod 640 "$KEY"
+expect_reject key_group_readable "$(keycfg "$KEY")" '$.synproxy.secret_file (line 1:' 'mode 0640' 'chmod 600'
+chmod 602 "$KEY"
+expect_reject key_world_writable "$(keycfg "$KEY")" 'mode 0602'
+chmod 600 "$KEY"
+head -c 31 /dev/urandom >"$CFG/short.key"
+chmod 600 "$CFG/short.key"
+expect_reject key_short "$(keycfg "$CFG/short.key")" 'has 31 bytes, need 32..'
+expect_reject key_missing "$(keycfg "$CFG/none.key")" 'cannot open the key file'
+expect_reject key_directory "$(keycfg "$CFG")" 'not a regular file'
+expect_reject key_relative "$(keycfg cookie.key)" 'not an absolute path'
+keycfg "$KEY" >"$CFG/key.json"
+run_proxy "$CFG/key.out" "${EAL[@]}" -- --config "$CFG/key.json" --check
+[ "$RC" -eq 0 ] || { cat "$CFG/key.out" >&2; e2e_fail "--check with a good key file failed"; }
+assert_contains "--check with a key file" "\"secret_file\": \"$KEY\"" "$CFG/key.out"
+key_hex=$(od -An -tx1 "$KEY" | tr -d ' \n')
+grep -q "${key_hex:0:16}" "$CFG/key.out" && e2e_fail "--check printed key bytes"
 
 # A file that does not exist.
 run_proxy "$CFG/missing.out" "${EAL[@]}" -- --config "$CFG/does-not-exist.json"

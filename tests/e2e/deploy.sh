@@ -5,7 +5,10 @@
 # fails cleanly and changes nothing; and the whole bind -> status -> unbind
 # cycle runs against a fake sysfs tree with a fake dpdk-devbind.py that
 # records its calls, checking the state file remembers each device's original
-# driver and unbind gives back exactly that driver.
+# driver and unbind gives back exactly that driver. The service's steps too:
+# "prepare --config" binds the config's PCI ports and reserves hugepages only
+# when fewer are there (fake dpdk-hugepages.py and /proc), refuses a config
+# that fails --check; "run --config" execs the proxy with the EAL line.
 source "$(dirname "$0")/lib.sh"
 
 DEPLOY=$REPO_DIR/scripts/deploy.sh
@@ -108,4 +111,65 @@ assert_eq "state file after unbind" "" "$(cat "$T/state/bound-devices")"
 run "$T/unbind3.out" unbind 0000:05:00.0
 [ "$RC" -ne 0 ] || e2e_fail "unbinding a device deploy.sh did not bind succeeded"
 assert_contains "unbind of an unknown device" "not bound by deploy.sh" "$T/unbind3.out"
+
+# ---- prepare and run, the service's steps, from a config naming the fake ports ----
+mkdir -p "$T/proc"
+export DEPLOY_PROC=$T/proc HUGEPAGES_PY=$T/hugepages SYNPROXY_BIN=$PROXY_BIN
+printf 'Hugepagesize:       2048 kB\nHugePages_Total:       0\n' >"$T/proc/meminfo"
+echo "proc /proc proc rw 0 0" >"$T/proc/mounts"
+cat >"$T/hugepages" <<FAKE
+#!/usr/bin/env bash
+echo "\$*" >>"$T/hugepages.log"
+FAKE
+chmod +x "$T/hugepages"
+cat >"$T/svc.json" <<'JSON'
+{ "ports": [ { "name": "0000:05:00.0", "role": "lan" }, { "name": "0000:05:00.1", "role": "wan" } ] }
+JSON
+: >"$T/devbind.log"
+run "$T/prepare.out" prepare --config "$T/svc.json"
+[ "$RC" -eq 0 ] || { cat "$T/prepare.out" >&2; e2e_fail "prepare failed"; }
+assert_eq "prepare: devbind calls" "-b vfio-pci 0000:05:00.0|-b vfio-pci 0000:05:00.1" \
+	"$(paste -sd'|' "$T/devbind.log")"
+assert_eq "prepare: hugepage calls (none reserved, none mounted)" "--reserve 1G|--mount" \
+	"$(paste -sd'|' "$T/hugepages.log")"
+assert_eq "prepare: state file" "0000:05:00.0 ixgbe $IF0|0000:05:00.1 i40e $IF1" \
+	"$(paste -sd'|' "$T/state/bound-devices")"
+# Again, with 1G reserved and hugetlbfs mounted: nothing to do, and says so.
+: >"$T/devbind.log"
+: >"$T/hugepages.log"
+printf 'Hugepagesize:       2048 kB\nHugePages_Total:     512\n' >"$T/proc/meminfo"
+echo "hugetlbfs /dev/hugepages hugetlbfs rw 0 0" >>"$T/proc/mounts"
+run "$T/prepare2.out" prepare --config "$T/svc.json"
+assert_eq "second prepare exit code" 0 "$RC"
+assert_eq "second prepare: no devbind call" "" "$(cat "$T/devbind.log")"
+assert_eq "second prepare: no hugepage call" "" "$(cat "$T/hugepages.log")"
+assert_contains "second prepare" "already bound to vfio-pci" "$T/prepare2.out"
+SYNPROXY_HUGEPAGES=2G run "$T/prepare3.out" prepare --config "$T/svc.json"
+assert_eq "prepare with more hugepages wanted" "--reserve 2G" "$(cat "$T/hugepages.log")"
+# A config that does not pass --check binds nothing.
+echo '{ "ports": [ { "name": "0000:05:00.0", "role": "lan" } ] }' >"$T/bad.json"
+: >"$T/devbind.log"
+run "$T/prepare4.out" prepare --config "$T/bad.json"
+[ "$RC" -ne 0 ] || e2e_fail "prepare accepted a bad config"
+assert_contains "prepare with a bad config" "does not pass --check" "$T/prepare4.out"
+assert_contains "prepare with a bad config" '$.ports' "$T/prepare4.out"
+assert_eq "prepare with a bad config: no devbind call" "" "$(cat "$T/devbind.log")"
+run "$T/prepare5.out" prepare
+[ "$RC" -ne 0 ] || e2e_fail "prepare without --config succeeded"
+assert_contains "prepare without --config" "needs --config" "$T/prepare5.out"
+# run execs the proxy with the EAL line from the config (a wrapper records it).
+cat >"$T/fakebin" <<FAKE
+#!/usr/bin/env bash
+case " \$* " in *" --check "*) exec "$PROXY_BIN" "\$@" ;; esac
+echo "\$*" >"$T/run.args"
+FAKE
+chmod +x "$T/fakebin"
+SYNPROXY_BIN=$T/fakebin SYNPROXY_LCORES=0-3 SYNPROXY_EAL_ARGS="--no-huge -m 64" \
+	run "$T/run.out" run --config "$T/svc.json"
+assert_eq "run exit code" 0 "$RC"
+assert_eq "run: the proxy's arguments" \
+	"-l 0-3 --file-prefix synproxy -a 0000:05:00.0 -a 0000:05:00.1 --no-huge -m 64 -- --config $T/svc.json" \
+	"$(cat "$T/run.args")"
+run "$T/unbind4.out" unbind
+assert_eq "unbind after prepare" 0 "$RC"
 e2e_pass

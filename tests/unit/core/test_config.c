@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1006,6 +1007,64 @@ test_mutations(void **state)
 	free(doc);
 }
 
+/*
+ * synproxy.secret_file: checked and read at load with the usual path and
+ * line:column; the key itself is kept, never rendered.
+ */
+static void
+test_secret_file(void **state)
+{
+	char dir[] = "/tmp/sp-cfgkey.XXXXXX", path[96], doc[512], want[256];
+	struct synproxy_config cfg, back;
+	uint8_t zero[sizeof(cfg.synproxy.secret_key)] = { 0 };
+	char *text;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cookie.key", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 40; i++)
+		fputc(i * 37 + 11, f);
+	fclose(f);
+
+	/* Line 3, the value at column 51. */
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"cookie_period\": 8, \"secret_file\": \"%s\"}\n}", path);
+	snprintf(want, sizeof(want), "t.json: $.synproxy.secret_file (line 3:51): %s: the key file has mode 0644", path);
+	expect_error(doc, want);
+	assert_int_equal(chmod(path, 0600), 0);
+	expect_ok(&cfg, doc);
+	assert_string_equal(cfg.synproxy.secret_file, path);
+	assert_memory_not_equal(cfg.synproxy.secret_key, zero, sizeof(zero));
+	/* Rendered as the path; loading the rendering reads the same key. */
+	text = config_to_json(&cfg);
+	assert_non_null(text);
+	assert_non_null(strstr(text, path));
+	expect_ok(&back, text);
+	assert_memory_equal(back.synproxy.secret_key, cfg.synproxy.secret_key, sizeof(zero));
+	free(text);
+	/* Unset: random secrets, not rendered at all. */
+	expect_ok(&cfg, "{\n" PORTS "  \"mtu\": 1500\n}");
+	assert_string_equal(cfg.synproxy.secret_file, "");
+	text = config_to_json(&cfg);
+	assert_null(strstr(text, "secret_file"));
+	free(text);
+
+	expect_error("{\n" PORTS "  \"synproxy\": {\"secret_file\": 5}\n}",
+		     "t.json: $.synproxy.secret_file (line 3:31): expected a file name, got an integer");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"secret_file\": \"cookie.key\"}\n}",
+		     "t.json: $.synproxy.secret_file (line 3:31): \"cookie.key\" is not an absolute path");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"secret_file\": \"\"}\n}",
+		     "t.json: $.synproxy.secret_file (line 3:31): must be 1..255 characters");
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"secret_file\": \"%s/none\"}\n}", dir);
+	snprintf(want, sizeof(want), "t.json: $.synproxy.secret_file (line 3:31): %s/none: cannot open the key file: No such file", dir);
+	expect_error(doc, want);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1037,6 +1096,7 @@ main(void)
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_secret_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
