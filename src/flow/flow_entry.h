@@ -3,7 +3,7 @@
  * flow_entry.h - per-connection state, one 64-byte cache line at most.
  *
  * The flow table (flow_table.h) owns storage and expiry; the proxy state
- * machine (fwd/synproxy.c) owns the meaning of the fields. The key lives in the
+ * machine (fwd/synproxy*.c) owns the meaning of the fields. The key lives in the
  * table's hash, not here, so an entry is pure state.
  *
  * Times are the worker's millisecond clock (uint32_t, wraps after 49 days:

@@ -9,7 +9,8 @@
  * frees the per-lcore state and runs the burst step:
  *
  *   classify (odd frames leave here) -> key + hash -> bulk lookup ->
- *   per segment, in arrival order: flow_segment() or no_flow_segment()
+ *   per segment, in arrival order: flow_segment() (synproxy_flow.c), or with
+ *   no flow the handshake from the WAN (wan_new) or lan_new from the LAN
  *
  * Everything comes in as arguments: frames with their parse metadata, the
  * input port, the transmit sink and the clocks. Nothing here reaches back
@@ -185,6 +186,27 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 
 /* ---------------------------------------------------------------- the burst */
 
+/* No flow, from the WAN. Accepts: a SYN (wan_syn) or an ACK
+ * (wan_handshake_ack). Drops the rest: wan_no_flow. */
+static inline void
+wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
+	uint32_t hash)
+{
+	uint8_t f = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
+	if (f == RTE_TCP_SYN_FLAG) {
+		wan_syn(sp, tx, s, k);
+		return;
+	}
+	if (f == RTE_TCP_ACK_FLAG) {
+		wan_handshake_ack(sp, tx, s, k, hash);
+		return;
+	}
+	/* RST, SYN-ACK or flagless segments of nothing we know: never let them
+	 * reach a server. */
+	drop(sp, s->m, &sp->stats.wan_no_flow);
+}
+
+
 /* Changes whenever a slot may have been freed or reused. */
 static inline uint64_t
 table_generation(const struct flow_table *t)
@@ -284,8 +306,10 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 			flow_release(sp, fe), fe = NULL;
 		if (fe != NULL)
 			flow_segment(sp, tx, s, &keys[j], fe, in);
+		else if (in == ROLE_WAN)
+			wan_new(sp, tx, s, &keys[j], hashes[j]);
 		else
-			no_flow_segment(sp, tx, s, &keys[j], hashes[j], in);
+			lan_new(sp, tx, s, &keys[j], hashes[j]);
 	}
 out:
 	if (sp->n_drops) {

@@ -9,8 +9,8 @@
  * (LAN-initiated) is tracked so that its WAN-side segments are never taken
  * for cookie ACKs, and bridged untouched. RSTs are checked against the
  * window, FINs tracked; each state has its own timeout in the flow table.
- * Segments of no flow go to no_flow_segment(): a SYN or ACK from the WAN to
- * the handshake, a SYN from the LAN opens a pass-through flow.
+ * A SYN from the LAN with no flow opens a pass-through flow (lan_new); the
+ * WAN side of "no flow" is the handshake (synproxy.c dispatches it).
  *
  * Each handler's contract says what it accepts, what it counts and the state
  * it leaves; every frame it drops is counted once, in the counter given to
@@ -261,29 +261,9 @@ flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const
 
 /* ---------------------------------------------------------------- no flow */
 
-/* No flow, from the WAN. Accepts: a SYN (wan_syn) or an ACK
- * (wan_handshake_ack). Drops the rest: wan_no_flow. */
-static void
-wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
-	uint32_t hash)
-{
-	uint8_t f = s->flags & SYN_ACK_RST;
-	if (f == RTE_TCP_SYN_FLAG) {
-		wan_syn(sp, tx, s, k);
-		return;
-	}
-	if (f == RTE_TCP_ACK_FLAG) {
-		wan_handshake_ack(sp, tx, s, k, hash);
-		return;
-	}
-	/* RST, SYN-ACK or flagless segments of nothing we know: never let them
-	 * reach a server. */
-	drop(sp, s->m, &sp->stats.wan_no_flow);
-}
-
 /* No flow, from the LAN. Accepts: a SYN (passthrough_new, new flow in
  * LAN_SYN) and anything else, bridged (lan_no_flow). Drops: flow_full. */
-static void
+void
 lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
 	uint32_t hash)
 {
@@ -313,14 +293,4 @@ lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 	 * its WAN replies will not be let in without a flow. */
 	sp->stats.lan_no_flow++;
 	tx_sink_forward(tx, ROLE_LAN, s->m);
-}
-
-void
-no_flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
-		const struct flow_key *k, uint32_t hash, enum port_role in)
-{
-	if (in == ROLE_WAN)
-		wan_new(sp, tx, s, k, hash);
-	else
-		lan_new(sp, tx, s, k, hash);
 }

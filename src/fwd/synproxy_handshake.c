@@ -39,7 +39,7 @@
  */
 #define LEARN_REPROBE_MS 10000
 
-void
+static inline void
 server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
 {
 	bool known = server_opts_get(sp->learned, k, o);

@@ -170,10 +170,6 @@ drop(struct synproxy_lcore *sp, struct rte_mbuf *m, uint64_t *counter)
 	sp->drops[sp->n_drops++] = m;
 }
 
-/* Server options to announce (learned, else the defaults): synproxy_handshake.c. */
-void server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k,
-			    struct server_opts *o);
-
 /* Stages, each in its own file. */
 void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k);
@@ -183,8 +179,8 @@ void lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg
 		       const struct flow_key *k, struct flow_entry *fe);
 void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, struct flow_entry *fe, enum port_role in);
-void no_flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
-		     const struct flow_key *k, uint32_t hash, enum port_role in);
+void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+	     const struct flow_key *k, uint32_t hash);
 
 /* Pending SYN copies and flow removal (synproxy_pending.c). */
 void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn);

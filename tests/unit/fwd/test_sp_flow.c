@@ -469,6 +469,35 @@ test_client_rst_syn_sent(void **state)
 	world_end();
 }
 
+/* Whatever else the client sends while the server has not answered is
+ * dropped, and every one of those drops is counted once: a duplicate ACK
+ * and data as early_data_drop, a retransmitted SYN as syn_retransmit. */
+static void
+test_client_segments_syn_sent_counted(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 4, 27);
+	syn_ok(&c);
+	ack3_ok(&c);
+	seg_in(&c, true, ACK, c.client_isn + 1, c.proxy_isn + 1, 1000, NULL, 0);
+	expect_tx(0, 0);
+	assert_int_equal(st()->early_data_drop, 1);
+	seg_in(&c, true, ACK, c.client_isn + 1, c.proxy_isn + 1, 1000, NULL, 20);
+	expect_tx(0, 0);
+	assert_int_equal(st()->early_data_drop, 2);
+	struct optspec o = conn_syn_opts(&c);
+	seg_in(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 1000, &o, 0);
+	expect_tx(0, 0);
+	assert_int_equal(st()->syn_retransmit, 1);
+	assert_int_equal(st()->early_data_drop, 2);
+	assert_int_equal(st()->syn_received, 1);
+	assert_int_equal(nstate(FLOW_S_SYN_SENT), 1);
+	world_end();
+}
+
 /* RFC 5961: the server still has an older connection on the tuple and
  * answers our SYN with a challenge ACK; the proxy resets it at the
  * acknowledged sequence, as the client's stack would, and the flow stays
@@ -648,6 +677,7 @@ main(void)
 		T(test_server_rst_syn_sent_v4),
 		T(test_server_rst_syn_sent_v6),
 		T(test_client_rst_syn_sent),
+		T(test_client_segments_syn_sent_counted),
 		T(test_server_challenge_ack),
 		T(test_syn_reuses_live_tuple),
 		T(test_server_synack_wrong_ack),
