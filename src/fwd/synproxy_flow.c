@@ -28,7 +28,7 @@
 /* FIN/RST bookkeeping common to proxied and pass-through flows. Returns
  * false for an RST outside the window (the caller drops it as
  * rst_out_of_window). Sequence numbers are in the sender's own space. */
-static inline bool
+static __rte_always_inline bool
 track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enum port_role in)
 {
 	uint32_t *end = in == ROLE_WAN ? &fe->wan_end : &fe->lan_end;
@@ -79,7 +79,7 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 /* Accepts: any segment of a LAN-initiated flow, either side. Counts
  * passthrough (fin_seen, rst_accepted), or drops (rst_out_of_window).
  * State: ESTABLISHED.. as track() moves it. */
-static void
+static __rte_always_inline void
 passthrough(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe,
 	    enum port_role in)
 {
@@ -178,7 +178,7 @@ lan_syn_sent(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const
 /* ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSED of a proxied flow, from the
  * client. Accepts: in-window segments, translated (translated_wan). Drops:
  * syn_retransmit, rst_out_of_window. State as track() moves it. */
-static void
+static __rte_always_inline void
 wan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe)
 {
 	if (unlikely(s->flags & RTE_TCP_SYN_FLAG)) {
@@ -201,7 +201,7 @@ wan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct fl
 /* ESTABLISHED.. of a proxied flow, from the server. Accepts: segments,
  * translated (translated_lan); a retransmitted SYN-ACK is ACKed again
  * (server_synack). Drops: server_synack_bad, rst_out_of_window. */
-static void
+static __rte_always_inline void
 lan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe)
 {
 	if (unlikely(s->flags & RTE_TCP_SYN_FLAG)) {
