@@ -103,10 +103,7 @@ struct bench_worker {
 static inline void
 bench_loop_tail(struct bench_worker *bw)
 {
-	if (bw->w->sp != NULL)
-		synproxy_housekeeping(bw->w->sp, bw->w);
-	worker_tx_flush(bw->w, ROLE_LAN);
-	worker_tx_flush(bw->w, ROLE_WAN);
+	worker_loop_tail(bw->w);
 }
 
 static inline void

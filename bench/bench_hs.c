@@ -152,13 +152,13 @@ hs_group(struct bench_worker *bw, struct hs_set *h, uint32_t first, uint16_t n, 
 
 	inject(bw, h, &h->syn, idx, n, PATCH_NONE, ROLE_WAN);
 	t0 = rte_rdtsc();
-	k = match_tx(h, &w->tx[ROLE_WAN], idx, n, true);
+	k = match_tx(h, &w->tx.q[ROLE_WAN], idx, n, true);
 	bw->emu_tsc += rte_rdtsc() - t0;
 	worker_tx_flush(w, ROLE_WAN);
 
 	inject(bw, h, &h->ack, idx, k, PATCH_ACK_TS, ROLE_WAN);
 	t0 = rte_rdtsc();
-	k = match_tx(h, &w->tx[ROLE_LAN], idx, k, false);
+	k = match_tx(h, &w->tx.q[ROLE_LAN], idx, k, false);
 	bw->emu_tsc += rte_rdtsc() - t0;
 	worker_tx_flush(w, ROLE_LAN);
 

@@ -5,11 +5,11 @@
  * A group of up to one burst of tuples goes through, in order:
  *
  *   client SYN      (WAN)  -> the proxy answers with cookie SYN-ACKs, queued
- *                             in w->tx[ROLE_WAN]; before that buffer is
+ *                             in w->tx.q[ROLE_WAN]; before that buffer is
  *                             flushed the bench reads each SYN-ACK's ISN (the
  *                             cookie) and TSval - what a client would read
  *   client ACK      (WAN)  -> cookie checked, flow created, SYN to the server
- *                             queued in w->tx[ROLE_LAN]; read there too, so
+ *                             queued in w->tx.q[ROLE_LAN]; read there too, so
  *                             only tuples that really got a flow go on
  *   server SYN-ACK  (LAN)  -> flow established, ACK to the server and window
  *                             update to the client

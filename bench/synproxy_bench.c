@@ -451,7 +451,12 @@ job_setup(struct bench_worker *bw)
 	w->now_ms = worker_clock_ms();
 	w->sp = NULL;
 	if (sc->proxy) {
-		w->sp = synproxy_lcore_create(&bw->cfg, bench_secrets, bw->idx, bw->socket, bench_mp);
+		const bool tx_offload[ROLE_MAX] = {
+			[ROLE_LAN] = port_infos[ROLE_LAN].tx_csum_offload,
+			[ROLE_WAN] = port_infos[ROLE_WAN].tx_csum_offload,
+		};
+		w->sp = synproxy_lcore_create(&bw->cfg, bench_secrets, bw->idx, bw->socket, bench_mp,
+					      tx_offload);
 		if (w->sp == NULL) {
 			snprintf(bw->errmsg, sizeof(bw->errmsg),
 				 "synproxy_lcore_create failed (flow_table_size %u): out of memory? (-m)",
@@ -587,7 +592,7 @@ run_scenario(const struct scenario *sc, unsigned nw, struct scen_result *r)
 	for (unsigned rep = 0; rep < bench_opts.repeat && !r->failed; rep++) {
 		struct run_sample *s = &r->runs[r->nruns++];
 		/* the control lcore's periodic duty, done while the workers wait */
-		synproxy_secrets_rotate(bench_secrets);
+		synproxy_secrets_rotate(bench_secrets, worker_clock_sec());
 		job.kind = JOB_RUN;
 		launch(nw);
 		memset(s, 0, sizeof(*s));
@@ -685,7 +690,7 @@ setup_app(char *msg, size_t msglen)
 		port_infos[ROLE_LAN].tx_csum_offload = true;
 		port_infos[ROLE_WAN].tx_csum_offload = true;
 	}
-	bench_secrets = synproxy_secrets_create(&base_cfg);
+	bench_secrets = synproxy_secrets_create(&base_cfg, worker_clock_sec());
 	if (bench_secrets == NULL) {
 		snprintf(msg, msglen, "cookie secrets: no random source");
 		return -1;

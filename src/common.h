@@ -21,6 +21,10 @@ role_name(enum port_role r)
 	return r == ROLE_LAN ? "lan" : "wan";
 }
 
+/* "No window scale": the option was absent / is not to be sent (RFC 7323
+ * shifts are 0..14). One name for the flow table, cookies, caches and options. */
+#define TCP_WSCALE_NONE 0xf
+
 #define MAX_BURST    256   /* upper bound of the configurable burst size */
 #define MAX_WORKERS  64
 

@@ -204,15 +204,19 @@ setup_synproxy(struct cookie_secrets **secrets, char *msg, size_t msglen)
 		SP_LOG(NOTICE, "synproxy disabled in the config: pure bridge");
 		return 0;
 	}
-	*secrets = synproxy_secrets_create(&app.cfg);
+	*secrets = synproxy_secrets_create(&app.cfg, worker_clock_sec());
 	if (*secrets == NULL) {
 		snprintf(msg, msglen, "cannot create cookie secrets (no OS random source?)");
 		return -1;
 	}
+	const bool tx_offload[ROLE_MAX] = {
+		[ROLE_LAN] = port_infos[ROLE_LAN].tx_csum_offload,
+		[ROLE_WAN] = port_infos[ROLE_WAN].tx_csum_offload,
+	};
 	for (uint16_t i = 0; i < app.nb_workers; i++) {
 		struct worker *w = app.workers[i];
 		w->sp = synproxy_lcore_create(&app.cfg, *secrets, i,
-					      rte_lcore_to_socket_id(w->lcore_id), app.mp);
+					      rte_lcore_to_socket_id(w->lcore_id), app.mp, tx_offload);
 		if (w->sp == NULL) {
 			snprintf(msg, msglen, "synproxy state for worker %u: out of memory "
 				 "(flow_table_size %u, syn_cache_size %u)", i,
@@ -328,7 +332,7 @@ main(int argc, char **argv)
 	while (!worker_quit) {
 		uint64_t now = rte_get_timer_cycles();
 		if (secrets != NULL && now >= next_rotate) {
-			synproxy_secrets_rotate(secrets);
+			synproxy_secrets_rotate(secrets, worker_clock_sec());
 			next_rotate = now + hz;
 		}
 		rte_delay_us_sleep(50 * 1000);

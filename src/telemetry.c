@@ -20,11 +20,8 @@
 
 #include "app.h"
 #include "port.h"
+#include "flow/flow_entry.h"
 #include "fwd/synproxy.h"
-
-static const char *const state_names[] = {
-	"free", "syn_sent", "lan_syn", "established", "fin_wait", "time_wait", "closed",
-};
 
 static void
 add_bridge(struct rte_tel_data *d, const struct bridge_stats *s)
@@ -51,9 +48,9 @@ add_synproxy(struct rte_tel_data *d, const struct synproxy_stats *s,
 	rte_tel_data_add_dict_u64(d, "syn_cache_expired", o->syn_cache_expired);
 	rte_tel_data_add_dict_u64(d, "ratelimit_takeovers", o->ratelimit_takeovers);
 	rte_tel_data_add_dict_u64(d, "under_attack", o->under_attack);
-	for (unsigned i = 1; i < RTE_DIM(state_names); i++) {
+	for (unsigned i = 1; i < FLOW_S_MAX; i++) {
 		char k[32];
-		snprintf(k, sizeof(k), "state_%s", state_names[i]);
+		snprintf(k, sizeof(k), "state_%s", flow_state_name((enum flow_state)i));
 		rte_tel_data_add_dict_u64(d, k, o->per_state[i]);
 	}
 }

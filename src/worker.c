@@ -28,6 +28,13 @@ worker_clock_ms(void)
 	return (uint32_t)(rte_rdtsc() / tsc_per_ms);
 }
 
+/* The cookie period counter needs one clock for all lcores: seconds of TSC. */
+uint32_t
+worker_clock_sec(void)
+{
+	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
+
 void
 worker_build_sw_reta(uint8_t *reta, uint16_t nb_workers)
 {
@@ -50,7 +57,7 @@ worker_init(struct worker *w, uint16_t idx, uint16_t nb_workers)
 void
 worker_tx_flush(struct worker *w, enum port_role out)
 {
-	struct tx_buf *b = &w->tx[out];
+	struct tx_buf *b = &w->tx.q[out];
 	uint16_t n = b->n, sent = 0;
 
 	if (n == 0)
@@ -68,6 +75,26 @@ worker_tx_flush(struct worker *w, enum port_role out)
 	else
 		w->stats.tx_wan += sent;
 	b->n = 0;
+}
+
+/* Before a proxy call: room for `need` frames on both queues. */
+static inline void
+tx_make_room(struct worker *w, uint16_t need)
+{
+	for (int r = 0; r < ROLE_MAX; r++)
+		if (unlikely(tx_sink_room(&w->tx, (enum port_role)r) < need))
+			worker_tx_flush(w, (enum port_role)r);
+}
+
+/* After a proxy call: its forwarding counts into the bridge counters. */
+static inline void
+sink_fold(struct worker *w)
+{
+	w->stats.fwd_lan_to_wan += w->tx.fwd[ROLE_LAN];
+	w->stats.fwd_wan_to_lan += w->tx.fwd[ROLE_WAN];
+	w->stats.tx_drop += w->tx.overflow;
+	w->tx.fwd[ROLE_LAN] = w->tx.fwd[ROLE_WAN] = 0;
+	w->tx.overflow = 0;
 }
 
 /* Count what kind of frames went by; cheap, from the metadata only. */
@@ -93,7 +120,9 @@ worker_process_burst(struct worker *w, struct rte_mbuf **pkts, struct pkt_meta *
 		classify_count(&w->stats, &meta[i]);
 
 	if (w->sp != NULL) {
-		synproxy_process_burst(w->sp, w, pkts, meta, n, in);
+		tx_make_room(w, n);
+		synproxy_process_burst(w->sp, pkts, meta, n, in, &w->tx, w->now_ms, worker_clock_sec());
+		sink_fold(w);
 		return;
 	}
 	/* Pure bridge: everything goes out the other port unchanged. */
@@ -180,6 +209,18 @@ handle_inbox(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+void
+worker_loop_tail(struct worker *w)
+{
+	if (w->sp != NULL) {
+		tx_make_room(w, SYNPROXY_HK_TX_MAX);
+		synproxy_housekeeping(w->sp, &w->tx, w->now_ms);
+		sink_fold(w);
+	}
+	worker_tx_flush(w, ROLE_LAN);
+	worker_tx_flush(w, ROLE_WAN);
+}
+
 unsigned
 worker_poll_once(struct worker *w)
 {
@@ -204,10 +245,7 @@ worker_poll_once(struct worker *w)
 			total += n;
 		}
 	}
-	if (w->sp != NULL)
-		synproxy_housekeeping(w->sp, w);
-	worker_tx_flush(w, ROLE_LAN);
-	worker_tx_flush(w, ROLE_WAN);
+	worker_loop_tail(w);
 	return total;
 }
 

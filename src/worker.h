@@ -8,6 +8,9 @@
  *   frames owned by another worker to its ring]  ->  process burst (the SYN
  *   proxy decides: bridge, answer, rewrite, drop)  ->  tx bursts
  *
+ * The worker owns the loop and calls down only: the proxy gets the frames,
+ * the transmit sink (txbuf.h) and the clocks as arguments.
+ *
  * plus, in software-steering mode, a dequeue of the frames other workers
  * handed to this one, which then take the same parse/process path.
  *
@@ -28,15 +31,9 @@
 #include "parse.h"
 #include "rss.h"
 #include "stats.h"
+#include "txbuf.h"
 
 struct synproxy_lcore;
-
-#define TX_BUF_SIZE (2 * MAX_BURST)
-
-struct tx_buf {
-	uint16_t n;
-	struct rte_mbuf *pkts[TX_BUF_SIZE];
-};
 
 struct worker {
 	/* read-mostly setup */
@@ -58,7 +55,7 @@ struct worker {
 
 	uint32_t now_ms;            /* worker clock, refreshed once per loop */
 
-	struct tx_buf tx[ROLE_MAX] __rte_cache_aligned;
+	struct tx_sink tx __rte_cache_aligned;  /* by output role; the proxy appends too */
 	struct bridge_stats stats;  /* written by this worker only */
 } __rte_cache_aligned;
 
@@ -75,7 +72,7 @@ void worker_tx_flush(struct worker *w, enum port_role out);
 static inline void
 worker_tx(struct worker *w, enum port_role out, struct rte_mbuf *m)
 {
-	struct tx_buf *b = &w->tx[out];
+	struct tx_buf *b = &w->tx.q[out];
 	b->pkts[b->n++] = m;
 	if (unlikely(b->n == TX_BUF_SIZE))
 		worker_tx_flush(w, out);
@@ -101,14 +98,18 @@ void worker_handle_rx(struct worker *w, struct rte_mbuf **pkts, uint16_t n, enum
 /* After every worker stopped: free what is left in the inboxes. */
 void worker_drain_inbox(struct worker *w);
 
+/* The end of a loop iteration: proxy housekeeping, then both TX flushes. */
+void worker_loop_tail(struct worker *w);
+
 /* One loop iteration (polls, processes, flushes). Returns frames received. */
 unsigned worker_poll_once(struct worker *w);
 
 /* rte_eal_remote_launch entry point: arg is the struct worker. */
 int worker_main(void *arg);
 
-/* Refresh the ms clock from the TSC. */
+/* The ms clock (from the TSC) and the cookie period clock (seconds of TSC). */
 void worker_clock_init(void);
 uint32_t worker_clock_ms(void);
+uint32_t worker_clock_sec(void);
 
 #endif

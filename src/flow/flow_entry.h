@@ -3,7 +3,7 @@
  * flow_entry.h - per-connection state, one 64-byte cache line at most.
  *
  * The flow table (flow_table.h) owns storage and expiry; the proxy state
- * machine (fwd/synproxy.c) owns the meaning of the fields. The key lives in the
+ * machine (fwd/synproxy*.c) owns the meaning of the fields. The key lives in the
  * table's hash, not here, so an entry is pure state.
  *
  * Times are the worker's millisecond clock (uint32_t, wraps after 49 days:
@@ -13,6 +13,8 @@
 #define SYNPROXY_FLOW_ENTRY_H
 
 #include <stdint.h>
+
+#include "common.h"
 
 enum flow_state {
 	FLOW_S_FREE = 0,     /* slot unused */
@@ -25,6 +27,22 @@ enum flow_state {
 	FLOW_S_MAX
 };
 
+/* The states' names, as telemetry shows them (state_<name>). */
+static inline const char *
+flow_state_name(enum flow_state s)
+{
+	static const char *const names[FLOW_S_MAX] = {
+		[FLOW_S_FREE] = "free",
+		[FLOW_S_SYN_SENT] = "syn_sent",
+		[FLOW_S_LAN_SYN] = "lan_syn",
+		[FLOW_S_ESTABLISHED] = "established",
+		[FLOW_S_FIN_WAIT] = "fin_wait",
+		[FLOW_S_TIME_WAIT] = "time_wait",
+		[FLOW_S_CLOSED] = "closed",
+	};
+	return (unsigned)s < FLOW_S_MAX ? names[s] : "invalid";
+}
+
 /* flags */
 #define FLOW_F_PROXIED   0x01  /* WAN-initiated, translated; else LAN-initiated pass-through */
 #define FLOW_F_TS        0x02  /* timestamps in use on both halves: translate TSval/TSecr */
@@ -35,13 +53,11 @@ enum flow_state {
 #define FLOW_F_ECN       0x40
 #define FLOW_F_CWIN_ADJ  0x80  /* server ignores window scaling the client uses: unscale WAN->LAN windows */
 
-#define FLOW_WSCALE_NONE 0xf
-
 struct flow_entry {
 	uint32_t last_seen;      /* ms clock of the last packet */
 	uint8_t state;           /* enum flow_state */
 	uint8_t flags;           /* FLOW_F_* */
-	uint8_t wan_wscale;      /* client's window scale, FLOW_WSCALE_NONE if absent */
+	uint8_t wan_wscale;      /* client's window scale, TCP_WSCALE_NONE if absent */
 	uint8_t lan_wscale;      /* server's window scale */
 	uint8_t proxy_wscale;    /* window scale the proxy announced to the client */
 	uint8_t retries;         /* SYN retransmissions sent to the server */

@@ -85,7 +85,7 @@ server_opts_learn(struct server_opts_table *t, const struct flow_key *k,
 	s->o.mss = o->mss;
 	/* a shift above 14 is treated as 14 (RFC 7323 2.3); "none" stays */
 	s->o.wscale = (o->wscale > SERVER_OPTS_WSCALE_MAX &&
-		       o->wscale != SERVER_OPTS_WSCALE_NONE) ?
+		       o->wscale != TCP_WSCALE_NONE) ?
 		      SERVER_OPTS_WSCALE_MAX : o->wscale;
 	s->o.sack = o->sack;
 	s->o.ts = o->ts;

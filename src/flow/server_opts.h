@@ -35,12 +35,11 @@
 
 #define SERVER_OPTS_WAYS      2
 #define SERVER_OPTS_MAX_SLOTS (1u << 24)
-#define SERVER_OPTS_WSCALE_NONE FLOW_WSCALE_NONE
 #define SERVER_OPTS_WSCALE_MAX  14    /* RFC 7323: larger shifts are used as 14 */
 
 struct server_opts {
 	uint16_t mss;
-	uint8_t wscale;          /* 0..14, or SERVER_OPTS_WSCALE_NONE */
+	uint8_t wscale;          /* 0..14, or TCP_WSCALE_NONE */
 	uint8_t sack:1,
 		ts:1,
 		valid:1;

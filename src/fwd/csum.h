@@ -43,6 +43,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
 
 /* Fold a 32-bit sum of 16-bit terms to 16 bits with end-around carry. Two
  * rounds suffice: the first leaves at most 0x1fffe, the second at most 0xffff.
@@ -173,6 +176,19 @@ csum_fold64(uint64_t s)
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffffffff) + (s >> 32);
 	return csum_fold((uint32_t)s);
+}
+
+/*
+ * The TCP pseudo header, unfolded: the source and destination addresses
+ * (contiguous in both IP headers: addr_len 8 for IPv4, 32 for IPv6), the
+ * protocol and the TCP length (header + payload, host order). Add the
+ * segment with csum_raw and fold.
+ */
+static inline uint64_t
+csum_tcp_pseudo(const void *addrs, size_t addr_len, uint16_t tcp_len)
+{
+	return csum_raw(addrs, addr_len, 0) + rte_cpu_to_be_16(tcp_len) +
+	       rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
 }
 
 #endif

@@ -24,8 +24,8 @@
 void
 seqadj_from_flow(const struct flow_entry *f, struct seqadj *a)
 {
-	uint8_t from = f->lan_wscale == FLOW_WSCALE_NONE ? 0 : f->lan_wscale;
-	uint8_t to = f->proxy_wscale == FLOW_WSCALE_NONE ? 0 : f->proxy_wscale;
+	uint8_t from = f->lan_wscale == TCP_WSCALE_NONE ? 0 : f->lan_wscale;
+	uint8_t to = f->proxy_wscale == TCP_WSCALE_NONE ? 0 : f->proxy_wscale;
 
 	a->seq_delta = f->seq_delta;
 	a->ts_delta = f->ts_delta;
@@ -39,7 +39,7 @@ seqadj_from_flow(const struct flow_entry *f, struct seqadj *a)
 	if ((f->flags & FLOW_F_WIN_ADJ) && a->win_shift_from != a->win_shift_to)
 		a->flags |= SEQADJ_WIN;
 	a->cwin_shift = 0;
-	if ((f->flags & FLOW_F_CWIN_ADJ) && f->wan_wscale != FLOW_WSCALE_NONE && f->wan_wscale != 0) {
+	if ((f->flags & FLOW_F_CWIN_ADJ) && f->wan_wscale != TCP_WSCALE_NONE && f->wan_wscale != 0) {
 		a->flags |= SEQADJ_CWIN;
 		a->cwin_shift = f->wan_wscale > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : f->wan_wscale;
 	}

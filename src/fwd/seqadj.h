@@ -60,7 +60,7 @@ struct seqadj {
 /*
  * Fill a from a flow's state. TS and SACK follow FLOW_F_TS / FLOW_F_SACK;
  * the window is rescaled only with FLOW_F_WIN_ADJ and when the two shifts
- * really differ. A FLOW_WSCALE_NONE scale counts as 0.
+ * really differ. A TCP_WSCALE_NONE scale counts as 0.
  */
 void seqadj_from_flow(const struct flow_entry *f, struct seqadj *a);
 

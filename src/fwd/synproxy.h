@@ -2,11 +2,13 @@
 /*
  * synproxy.h - the per-worker SYN proxy: the decide/rewrite step of the loop.
  *
- * See synproxy.c for the state machine. The worker calls
- * synproxy_process_burst() with frames from one port, parsed; every frame
- * comes out queued on a port (bridged, answered or rewritten) or freed and
- * counted. synproxy_housekeeping() runs once per loop: SYN retransmissions,
- * flow and cache expiry, each with a small budget so the loop never stalls.
+ * See synproxy.c for the state machine and synproxy_int.h for its files.
+ * The worker calls synproxy_process_burst() with frames from one port,
+ * parsed, a transmit sink and its clocks; every frame comes out queued on
+ * the sink (bridged, answered or rewritten) or freed and counted.
+ * synproxy_housekeeping() runs once per loop: SYN retransmissions, flow and
+ * cache expiry, each with a small budget so the loop never stalls. The proxy
+ * depends on nothing above it: no worker, no port, no global.
  */
 #ifndef SYNPROXY_FWD_SYNPROXY_H
 #define SYNPROXY_FWD_SYNPROXY_H
@@ -17,53 +19,61 @@
 #include "common.h"
 #include "config.h"
 #include "parse.h"
+#include "txbuf.h"
 
-struct worker;
 struct synproxy_lcore;
 struct cookie_secrets;
 
 /*
  * Every decision the proxy takes, one counter each (per worker, exported
  * by telemetry under the same names).
+ *
+ * Drops: every frame the proxy drops is counted exactly once, in the one
+ * counter marked [drop] below that says why. tcp_bad_csum and tcp_bad_options
+ * are not drop counters: they tell which check failed on a SYN or handshake
+ * ACK already counted in syn_bad or ack_bad (and tcp_bad_options also counts
+ * translated segments whose options were left untouched). A rate-limited
+ * SYN is not a bad one: syn_received = synack_sent_cookie + synack_sent_cache
+ * + syn_bad + syn_ratelimited.
  */
 #define SYNPROXY_COUNTERS(X) \
 	X(syn_received)        /* SYNs from the WAN to be proxied */ \
 	X(synack_sent_cookie)  /* SYN-ACKs answered with state in the cookie only */ \
 	X(synack_sent_cache)   /* SYN-ACKs answered with the client's options cached */ \
-	X(syn_ratelimited)     /* SYNs dropped by the per-prefix rate limit */ \
-	X(syn_bad)             /* SYNs with bad checksum, options or flags: dropped */ \
-	X(syn_retransmit)      /* client SYN for a flow already handed to the server */ \
+	X(syn_ratelimited)     /* [drop] SYNs over the per-prefix rate limit */ \
+	X(syn_bad)             /* [drop] SYNs with bad checksum, options or flags */ \
+	X(syn_retransmit)      /* [drop] client SYN for a flow already handed to the server */ \
 	X(ack_cookie_ok)       /* handshake ACKs validated by the cookie */ \
 	X(ack_cache_ok)        /* handshake ACKs validated from the SYN cache */ \
-	X(ack_bad_cookie)      /* ACKs with no flow and a wrong cookie: dropped */ \
-	X(ack_bad)             /* ACKs with bad checksum or malformed: dropped */ \
-	X(flow_full)           /* validated handshakes refused: flow table full */ \
+	X(ack_bad_cookie)      /* [drop] ACKs with no flow and a wrong cookie */ \
+	X(ack_bad)             /* [drop] handshake ACKs with bad checksum or options */ \
+	X(flow_full)           /* [drop] validated handshakes (or LAN SYNs) refused: flow table full */ \
 	X(syn_to_server)       /* SYNs sent to servers (first copies) */ \
 	X(syn_to_server_retx)  /* SYN retransmissions to servers */ \
 	X(syn_to_server_timeout) /* handshakes given up: server never answered */ \
 	X(server_synack)       /* server SYN-ACKs completing a proxied handshake */ \
 	X(server_rst)          /* server refused (RST) a proxied handshake */ \
-	X(server_synack_bad)   /* unexpected SYN-ACKs from the LAN: dropped */ \
+	X(server_synack_bad)   /* [drop] unexpected SYN-ACKs (or segments) from the server before/after its handshake */ \
 	X(server_challenge_ack) /* server held an old connection: reset so the SYN can succeed */ \
 	X(proxied_established) /* proxied connections established */ \
 	X(translated_wan)      /* segments translated client -> server */ \
 	X(translated_lan)      /* segments translated server -> client */ \
-	X(early_data_drop)     /* client data before the server answered: dropped (client retransmits) */ \
-	X(rst_out_of_window)   /* RSTs outside the window: dropped */ \
+	X(early_data_drop)     /* [drop] client segments before the server answered (client retransmits); also a handshake ACK's payload */ \
+	X(rst_out_of_window)   /* [drop] RSTs outside the window */ \
 	X(rst_accepted)        /* RSTs that closed a flow (repeats on a closed flow not counted) */ \
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \
 	X(passthrough)         /* segments of LAN-initiated connections bridged */ \
-	X(wan_no_flow)         /* WAN TCP segments with no flow, not SYN/ACK: dropped */ \
+	X(wan_no_flow)         /* [drop] WAN TCP segments with no flow, not SYN/ACK */ \
 	X(lan_no_flow)         /* LAN TCP segments with no flow: bridged */ \
-	X(tcp_bad_csum)        /* TCP checksum wrong on a packet that would create state */ \
-	X(tcp_bad_options)     /* malformed TCP options */ \
+	X(tcp_bad_csum)        /* TCP checksum wrong on a SYN/handshake ACK (dropped as syn_bad/ack_bad) */ \
+	X(tcp_bad_options)     /* malformed TCP options (SYN/ACK dropped as syn_bad/ack_bad; translated segments pass) */ \
 	X(fragment_pass)       /* IP fragments bridged (never proxied) */ \
-	X(fragment_drop)       /* TCP fragments from the WAN: dropped */ \
+	X(fragment_drop)       /* [drop] TCP fragments from the WAN */ \
 	X(non_tcp_pass)        /* non-TCP IP traffic bridged */ \
 	X(bad_pass)            /* malformed frames from the LAN bridged untouched */ \
-	X(bad_drop)            /* malformed IP frames from the WAN: dropped */ \
+	X(bad_drop)            /* [drop] malformed IP frames from the WAN */ \
 	X(flows_expired)       /* flows removed by timeout */ \
 	X(alloc_fail)          /* mbuf allocation failures */
 
@@ -73,19 +83,37 @@ struct synproxy_stats {
 #undef X
 } __rte_cache_aligned;
 
-/* Created once by the control lcore; workers only read the secrets. */
-struct cookie_secrets *synproxy_secrets_create(const struct synproxy_config *cfg);
-/* Control lcore, about once a second: prepare the next period's secret. */
-void synproxy_secrets_rotate(struct cookie_secrets *s);
+/*
+ * Clocks: now_sec is the cookie period clock (seconds, the same on every
+ * lcore), now_ms the worker's millisecond clock (timeouts, retransmissions,
+ * TSval). The caller reads them; the proxy never does.
+ */
 
+/* Created once by the control lcore; workers only read the secrets. */
+struct cookie_secrets *synproxy_secrets_create(const struct synproxy_config *cfg, uint32_t now_sec);
+/* Control lcore, about once a second: prepare the next period's secret. */
+void synproxy_secrets_rotate(struct cookie_secrets *s, uint32_t now_sec);
+
+/* tx_csum_offload[role]: that port computes IPv4/TCP checksums on TX. */
 struct synproxy_lcore *synproxy_lcore_create(const struct synproxy_config *cfg,
 					     const struct cookie_secrets *secrets,
-					     uint16_t worker_idx, int socket, struct rte_mempool *mp);
+					     uint16_t worker_idx, int socket, struct rte_mempool *mp,
+					     const bool tx_csum_offload[ROLE_MAX]);
 void synproxy_lcore_free(struct synproxy_lcore *sp);
 
-void synproxy_process_burst(struct synproxy_lcore *sp, struct worker *w, struct rte_mbuf **pkts,
-			    struct pkt_meta *meta, uint16_t n, enum port_role in);
-void synproxy_housekeeping(struct synproxy_lcore *sp, struct worker *w);
+/*
+ * Decide on n (<= MAX_BURST) parsed frames received on port `in`. Each
+ * frame is queued on tx or freed. Output bound: at most n frames on each of
+ * tx's queues, so the caller makes that much room first (tx_sink_room).
+ */
+void synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts,
+			    struct pkt_meta *meta, uint16_t n, enum port_role in,
+			    struct tx_sink *tx, uint32_t now_ms, uint32_t now_sec);
+
+/* Once per loop. Queues at most SYNPROXY_HK_TX_MAX frames (SYN
+ * retransmissions, LAN queue). */
+#define SYNPROXY_HK_TX_MAX 64
+void synproxy_housekeeping(struct synproxy_lcore *sp, struct tx_sink *tx, uint32_t now_ms);
 
 /* For telemetry. */
 const struct synproxy_stats *synproxy_lcore_stats(const struct synproxy_lcore *sp);

@@ -90,8 +90,7 @@ tcp_build_frame(struct rte_mbuf *m, uint16_t l3_off, const struct tcp_build *b, 
 			/* csum_raw, not rte_ipv4_cksum/rte_ipv4_udptcp_cksum: same
 			 * values, 4 bytes per add (see csum.h). */
 			ip->hdr_checksum = (uint16_t)~csum_fold64(csum_raw(ip, sizeof(*ip), 0));
-			uint64_t sum = csum_raw(&ip->src_addr, 8, 0) +
-				       rte_cpu_to_be_16(tcp_len) + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
+			uint64_t sum = csum_tcp_pseudo(&ip->src_addr, 8, tcp_len);
 			th->cksum = tcp_csum_final(csum_raw(th, tcp_len, sum));
 		}
 	} else {
@@ -103,8 +102,7 @@ tcp_build_frame(struct rte_mbuf *m, uint16_t l3_off, const struct tcp_build *b, 
 		memcpy(ip->src_addr, b->src, 16);
 		memcpy(ip->dst_addr, b->dst, 16);
 		/* IPv6 TCP offload is not universal on 82599/X710 paths: software. */
-		uint64_t sum = csum_raw(ip->src_addr, 32, 0) +
-			       rte_cpu_to_be_16(tcp_len) + rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
+		uint64_t sum = csum_tcp_pseudo(ip->src_addr, 32, tcp_len);
 		th->cksum = tcp_csum_final(csum_raw(th, tcp_len, sum));
 	}
 	m->l2_len = l3_off;

@@ -29,6 +29,8 @@
 
 #include <rte_tcp.h>
 
+#include "common.h"
+
 #define TCP_OPT_EOL        0
 #define TCP_OPT_NOP        1
 #define TCP_OPT_MSS        2
@@ -48,7 +50,6 @@
 #define TCP_OPTS_MAX_LEN   40
 #define TCP_SACK_MAX_BLKS  4   /* 2 + 4 * 8 = 34 bytes, the most that fits */
 #define TCP_WSCALE_MAX     14  /* RFC 7323 2.3 */
-#define TCP_WSCALE_NONE    0xf /* "absent" / "don't send", same as FLOW_WSCALE_NONE */
 
 struct tcp_opts {
 	uint16_t mss;          /* host order, valid if mss_present */

@@ -79,6 +79,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "flow/flow_key.h"
 #include "syncookie/siphash.h"
 
@@ -86,7 +87,6 @@
 #define COOKIE_MSS_MAX        8       /* entries in the MSS table (3 index bits) */
 #define COOKIE_MSS_DEFAULT    536     /* RFC 9293 default MSS */
 #define COOKIE_WSCALE_MAX     14      /* RFC 7323 limit */
-#define COOKIE_WSCALE_NONE    0xf     /* the client sent no window-scale option */
 
 #define COOKIE_HASH_MASK      UINT32_C(0x07ffffff)
 #define COOKIE_MSS_SHIFT      27
@@ -110,7 +110,7 @@ struct cookie_mss_table {
 /* What the client offered in its SYN, as far as a cookie can remember it. */
 struct cookie_opts {
 	uint16_t mss;
-	uint8_t wscale;                 /* 0..14, or COOKIE_WSCALE_NONE */
+	uint8_t wscale;                 /* 0..14, or TCP_WSCALE_NONE */
 	uint8_t proxy_wscale;           /* announced to the client: 0..14, or NONE (TS cookie) */
 	uint8_t sack:1, ts:1, ecn:1,
 		mss_fine:2;             /* quarter within the MSS table step (TS cookie) */
@@ -166,7 +166,7 @@ static inline uint8_t
 cookie_wscale_from_syn(bool present, uint8_t value)
 {
 	if (!present)
-		return COOKIE_WSCALE_NONE;
+		return TCP_WSCALE_NONE;
 	return value > COOKIE_WSCALE_MAX ? COOKIE_WSCALE_MAX : value;
 }
 
@@ -308,9 +308,9 @@ cookie_ts_make(uint32_t ts_clock, const struct cookie_opts *o)
 	uint32_t ws = o->wscale, pws = o->proxy_wscale;
 	uint32_t low, tsval;
 
-	if (ws != COOKIE_WSCALE_NONE && ws > COOKIE_WSCALE_MAX)
+	if (ws != TCP_WSCALE_NONE && ws > COOKIE_WSCALE_MAX)
 		ws = COOKIE_WSCALE_MAX;
-	if (pws != COOKIE_WSCALE_NONE && pws > COOKIE_WSCALE_MAX)
+	if (pws != TCP_WSCALE_NONE && pws > COOKIE_WSCALE_MAX)
 		pws = COOKIE_WSCALE_MAX;
 	low = pws << 8 | ws << 4 | (uint32_t)o->sack << 3 | (uint32_t)o->ecn << 2 | o->mss_fine;
 	tsval = (ts_clock & ~UINT32_C(0xfff)) | low;
@@ -324,7 +324,7 @@ static inline void
 cookie_ts_decode(uint32_t tsecr, struct cookie_opts *o)
 {
 	o->proxy_wscale = (tsecr >> 8) & 0xf;
-	o->wscale = (tsecr >> 4) & 0xf;     /* 15 decodes as COOKIE_WSCALE_NONE */
+	o->wscale = (tsecr >> 4) & 0xf;     /* 15 decodes as TCP_WSCALE_NONE */
 	o->sack = (tsecr >> 3) & 1;
 	o->ecn = (tsecr >> 2) & 1;
 	o->mss_fine = tsecr & 3;
@@ -374,8 +374,8 @@ cookie_opts_from_ack(const struct cookie_mss_table *tbl, uint8_t idx, bool has_t
 	if (has_ts) {
 		cookie_ts_decode(tsecr, out);
 	} else {
-		out->wscale = COOKIE_WSCALE_NONE;
-		out->proxy_wscale = COOKIE_WSCALE_NONE;
+		out->wscale = TCP_WSCALE_NONE;
+		out->proxy_wscale = TCP_WSCALE_NONE;
 		out->sack = 0;
 		out->ecn = 0;
 		out->ts = 0;

@@ -40,7 +40,7 @@ struct syn_cache_entry {
 	uint32_t client_tsval;
 	uint32_t created_ms;
 	uint16_t mss;
-	uint8_t wscale;          /* 0..14, or COOKIE_WSCALE_NONE (0xf) */
+	uint8_t wscale;          /* 0..14, or TCP_WSCALE_NONE (0xf) */
 	uint8_t flags;           /* SYN_CACHE_F_* */
 	uint16_t window;         /* the SYN's raw (unscaled) window */
 	uint8_t proxy_wscale;    /* window scale announced in the SYN-ACK, or 0xf none */

@@ -136,8 +136,9 @@ client=$(($(px_delta translated_wan) + $(px_delta ack_cookie_ok) + $(px_delta ac
 assert_range "rx_wan - syn_received - ack_bad_cookie - client segments" -50 50 $((rx - syn - bad - client))
 assert_eq "under_attack seen during the SYN flood" 1 "$attack_seen"
 assert_ge "synack_sent_cookie (auto mode switched to cookies)" $((syn / 2)) "$(px_delta synack_sent_cookie)"
-assert_eq "SYN-ACKs sent + SYNs dropped (syn_bad, incl. rate limited) = syn_received" "$syn" \
-	"$(($(px_delta synack_sent_cookie) + $(px_delta synack_sent_cache) + $(px_delta syn_bad)))"
+assert_eq "SYN-ACKs sent + SYNs dropped (syn_bad + syn_ratelimited) = syn_received" "$syn" \
+	"$(($(px_delta synack_sent_cookie) + $(px_delta synack_sent_cache) + $(px_delta syn_bad) +
+	    $(px_delta syn_ratelimited)))"
 assert_eq "tcp_bad_csum (every flood SYN's checksum was verified and valid)" 0 "$(px_delta tcp_bad_csum)"
 assert_eq "handshakes completed = real fetches" "$fetches" \
 	"$(($(px_delta ack_cookie_ok) + $(px_delta ack_cache_ok)))"

@@ -120,11 +120,11 @@ test_learn_get(void **state)
 	assert_false(server_opts_get(t, &other_port, &out));
 
 	/* learning again updates in place */
-	in = opts(1460, SERVER_OPTS_WSCALE_NONE, 0, 1);
+	in = opts(1460, TCP_WSCALE_NONE, 0, 1);
 	server_opts_learn(t, &other_client, &in, 5000);
 	assert_true(server_opts_get(t, &k, &out));
 	assert_int_equal(out.mss, 1460);
-	assert_int_equal(out.wscale, SERVER_OPTS_WSCALE_NONE);
+	assert_int_equal(out.wscale, TCP_WSCALE_NONE);
 	assert_int_equal(out.sack, 0);
 	assert_int_equal(out.ts, 1);
 	assert_int_equal(out.learned_ms, 5000);

@@ -1043,7 +1043,7 @@ test_from_flow(void **state)
 	assert_int_equal(a.win_shift_to, 7);
 
 	/* server without wscale counts as 0 */
-	f.lan_wscale = FLOW_WSCALE_NONE;
+	f.lan_wscale = TCP_WSCALE_NONE;
 	f.flags = FLOW_F_PROXIED | FLOW_F_WIN_ADJ;
 	seqadj_from_flow(&f, &a);
 	assert_int_equal(a.flags, SEQADJ_WIN);
@@ -1057,8 +1057,8 @@ test_from_flow(void **state)
 
 	/* no flags, both NONE */
 	f.flags = FLOW_F_PROXIED;
-	f.lan_wscale = FLOW_WSCALE_NONE;
-	f.proxy_wscale = FLOW_WSCALE_NONE;
+	f.lan_wscale = TCP_WSCALE_NONE;
+	f.proxy_wscale = TCP_WSCALE_NONE;
 	seqadj_from_flow(&f, &a);
 	assert_int_equal(a.flags, 0);
 	assert_int_equal(a.win_shift_from, 0);

@@ -346,7 +346,7 @@ test_cookie_full_roundtrip(void **state)
 
 		random_key(&k);
 		in.mss = mss;
-		in.wscale = ws;     /* 15 == COOKIE_WSCALE_NONE */
+		in.wscale = ws;     /* 15 == TCP_WSCALE_NONE */
 		in.sack = sack;
 		in.ts = ts;
 		in.ecn = ecn;
@@ -364,7 +364,7 @@ test_cookie_full_roundtrip(void **state)
 			assert_int_equal(out.ts, 1);
 		} else {
 			assert_int_equal(out.mss, default_mss[idx]);
-			assert_int_equal(out.wscale, COOKIE_WSCALE_NONE);
+			assert_int_equal(out.wscale, TCP_WSCALE_NONE);
 			assert_int_equal(out.sack, 0);
 			assert_int_equal(out.ecn, 0);
 			assert_int_equal(out.ts, 0);
@@ -717,8 +717,8 @@ test_ts_cookie_layout(void **state)
 	assert_int_equal(d.proxy_wscale, 9);
 
 	/* Low bits above the clock's: one step back, never ahead of the clock. */
-	o.wscale = COOKIE_WSCALE_NONE;
-	o.proxy_wscale = COOKIE_WSCALE_NONE;
+	o.wscale = TCP_WSCALE_NONE;
+	o.proxy_wscale = TCP_WSCALE_NONE;
 	o.sack = 1;
 	o.ecn = 1;
 	o.mss_fine = 3;
@@ -732,7 +732,7 @@ test_ts_cookie_layout(void **state)
 	/* No wscale and scale 0 are different things. */
 	memset(&d, 0, sizeof(d));
 	cookie_ts_decode(cookie_ts_make(1000, &o), &d);
-	assert_int_equal(d.wscale, COOKIE_WSCALE_NONE);
+	assert_int_equal(d.wscale, TCP_WSCALE_NONE);
 	o.wscale = 0;
 	cookie_ts_decode(cookie_ts_make(1000, &o), &d);
 	assert_int_equal(d.wscale, 0);
@@ -743,7 +743,7 @@ test_ts_cookie_layout(void **state)
 		cookie_ts_decode(cookie_ts_make(1000, &o), &d);
 		assert_int_equal(d.wscale, 14);
 	}
-	assert_int_equal(cookie_wscale_from_syn(false, 0), COOKIE_WSCALE_NONE);
+	assert_int_equal(cookie_wscale_from_syn(false, 0), TCP_WSCALE_NONE);
 	assert_int_equal(cookie_wscale_from_syn(true, 0), 0);
 	assert_int_equal(cookie_wscale_from_syn(true, 14), 14);
 	assert_int_equal(cookie_wscale_from_syn(true, 15), 14);
@@ -803,7 +803,7 @@ test_decode_ack_any_tsecr(void **state)
 
 		assert_int_equal(cookie_decode_ack(&s, &tbl, &k, isn + 1, c + 1, true,
 						   0xabcdef00u | tsecr, now, &o), 0);
-		assert_true(o.wscale <= 14 || o.wscale == COOKIE_WSCALE_NONE);
+		assert_true(o.wscale <= 14 || o.wscale == TCP_WSCALE_NONE);
 		assert_true(o.mss >= 1452 && o.mss <= 1460);
 	}
 	/* And a wrong seq or ack is rejected. */

@@ -63,6 +63,7 @@ def xmacro(rel, name):
 BRIDGE = xmacro("src/stats.h", "BRIDGE_COUNTERS")
 SYNPROXY = xmacro("src/fwd/synproxy.h", "SYNPROXY_COUNTERS")
 TELEMETRY_C = read("src/telemetry.c")
+FLOW_ENTRY_H = read("src/flow/flow_entry.h")
 
 
 def c_function(name):
@@ -78,7 +79,10 @@ EXPORTED_C = "".join(c_function(f) for f in ("add_bridge", "add_synproxy", "cmd_
 					      "cmd_lcores", "cmd_ports"))
 NUM_KEYS = set(re.findall(r'rte_tel_data_add_dict_(?:u64|int)\(\s*\w+,\s*"(\w+)"', EXPORTED_C))
 STR_KEYS = set(re.findall(r'rte_tel_data_add_dict_string\(\s*\w+,\s*"(\w+)"', EXPORTED_C))
-_states = re.search(r"state_names\[\]\s*=\s*\{(.*?)\}", TELEMETRY_C, re.S).group(1)
+# The state names live next to enum flow_state (flow_state_name()).
+_states = re.search(r"names\[FLOW_S_MAX\]\s*=\s*\{(.*?)\}", FLOW_ENTRY_H, re.S)
+assert _states, "src/flow/flow_entry.h has no flow_state_name() table: update this test"
+_states = _states.group(1)
 STATES = re.findall(r'"(\w+)"', _states)[1:]   # [0] "free" is not reported
 
 

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy_handshake.c - the three steps that make a proxied connection.
+ *
+ *  1. Client SYN (no flow): answered with a SYN-ACK built in the same mbuf.
+ *     Its ISN is a SYN cookie; with timestamps, the TSval's low bits carry
+ *     window scale, SACK and finer MSS bits. While the SYN rate is low (auto
+ *     mode) the client's exact options also go into the SYN cache. Nothing
+ *     else is stored: a spoofed flood costs one hash and one transmit each.
+ *     The zero window holds the client's data until the server has answered.
+ *  2. Client ACK (no flow): the cookie is checked first (one SipHash); a
+ *     forged one is dropped without state. A valid one creates the flow
+ *     (SYN_SENT) and the same mbuf becomes the SYN to the server, with the
+ *     client's ISN and options (exact from the cache, else from the cookie).
+ *     A copy is kept for retransmission (synproxy_pending.c).
+ *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
+ *     are recorded, the server's options learned for the next SYN-ACKs, the
+ *     SYN-ACK becomes the ACK to the server and a window update goes to the
+ *     client. From then on synproxy_flow.c translates.
+ *
+ * Bad checksums and options on a SYN or handshake ACK are dropped before they
+ * create state: counted once in syn_bad / ack_bad, with tcp_bad_csum or
+ * tcp_bad_options saying which check failed.
+ */
+#include <rte_tcp.h>
+
+#include "fwd/synproxy_int.h"
+#include "fwd/synproxy_out.h"
+#include "fwd/tcp_opts.h"
+#include "syncookie/ratelimit.h"
+#include "syncookie/syn_cache.h"
+
+/*
+ * Options the proxy announces: the server's, once learned, else the
+ * defaults. A learned "no" is sticky by nature (the proxy stops asking, so
+ * the server never shows it again), so an entry that says no to anything is
+ * set aside after LEARN_REPROBE_MS: the next client is offered the defaults
+ * and that handshake relearns the server as it is now.
+ */
+#define LEARN_REPROBE_MS 10000
+
+static inline void
+server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
+{
+	bool known = server_opts_get(sp->learned, k, o);
+	if (known && (!o->sack || !o->ts || o->wscale == TCP_WSCALE_NONE) &&
+	    (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS)
+		known = false;
+	if (!known) {
+		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
+		o->mss = k->family == FLOW_AF_INET6 && sp->default_mss > 20 + 536 ? sp->default_mss - 20
+										    : sp->default_mss;
+		o->wscale = sp->default_wscale;
+		o->sack = sp->default_sack;
+		o->ts = sp->default_ts;
+	}
+}
+
+/* Accepts: a client SYN with no flow. Counts syn_received, then
+ * synack_sent_cookie|cache, or drops (syn_bad, syn_ratelimited). No state
+ * is created (at most a SYN cache entry). */
+void
+wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k)
+{
+	struct tcp_opts o;
+
+	sp->stats.syn_received++;
+	if (unlikely(s->flags & RTE_TCP_FIN_FLAG))
+		goto bad;   /* SYN+FIN: no TCP stack answers it, nor do we */
+	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
+		sp->stats.tcp_bad_options++;
+		goto bad;
+	}
+	if (unlikely(!seg_csum_ok(s))) {
+		sp->stats.tcp_bad_csum++;
+		goto bad;
+	}
+	if (sp->rl != NULL && !ratelimit_allow(sp->rl, k, sp->now_ms)) {
+		drop(sp, s->m, &sp->stats.syn_ratelimited);
+		return;
+	}
+	struct server_opts so;
+	server_opts_or_default(sp, k, &so);
+
+	/* Called for every SYN, also in cookie mode: it keeps the rate estimate. */
+	bool use_cache = syn_policy_use_cache(&sp->policy, sp->now_ms,
+					      sp->cache ? syn_cache_count(sp->cache) : 0,
+					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
+			 sp->cache != NULL;
+	bool ts = o.ts_present && so.ts;
+	/* Window scale and SACK survive a cookie only inside the timestamp;
+	 * with the cache they need no room. */
+	bool can_carry = ts || use_cache;
+	struct cookie_opts co = {
+		.mss = o.mss_present ? o.mss : COOKIE_MSS_DEFAULT,
+		.wscale = (can_carry && o.wscale != TCP_WSCALE_NONE && so.wscale != TCP_WSCALE_NONE)
+			  ? o.wscale : TCP_WSCALE_NONE,
+		.sack = can_carry && o.sack_perm && so.sack,
+		.ts = ts,
+		.ecn = 0,
+	};
+	/* What the client is told comes back with its ACK (TS cookie or cache):
+	 * the learned table may change in between. */
+	co.proxy_wscale = co.wscale == TCP_WSCALE_NONE ? TCP_WSCALE_NONE
+			  : (so.wscale == TCP_WSCALE_NONE ? sp->default_wscale : so.wscale);
+	uint32_t tsval = 0;
+	uint32_t isn = cookie_encode_syn(sp->secrets, &sp->mss_table, k, s->seq, &co,
+					 sp->now_sec, sp->now_ms, &tsval);
+	if (use_cache) {
+		struct syn_cache_entry e = {
+			.client_isn = s->seq,
+			.client_tsval = o.tsval,
+			.created_ms = sp->now_ms,
+			.mss = co.mss,
+			.wscale = co.wscale,
+			.flags = (co.sack ? SYN_CACHE_F_SACK : 0) | (ts ? SYN_CACHE_F_TS : 0),
+			.window = s->win,
+			.proxy_wscale = co.proxy_wscale,
+		};
+		syn_cache_insert(sp->cache, k, &e);
+		sp->stats.synack_sent_cache++;
+	} else {
+		sp->stats.synack_sent_cookie++;
+	}
+
+	struct tcp_synack_opts opts = {
+		.mss = so.mss,
+		.wscale = co.proxy_wscale,
+		.sack_perm = co.sack,
+		.ts = ts,
+		.tsval = tsval,
+		.tsecr = o.tsval,
+	};
+	out_synack_to_client(sp, tx, s, isn, &opts);
+	return;
+bad:
+	drop(sp, s->m, &sp->stats.syn_bad);
+}
+
+/* Accepts: a client ACK with no flow. Counts ack_cookie_ok|ack_cache_ok and
+ * syn_to_server, or drops (ack_bad_cookie, ack_bad, flow_full). Leaves a new
+ * flow in SYN_SENT. */
+void
+wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		  const struct flow_key *k, uint32_t hash)
+{
+	struct tcp_opts o;
+	struct cookie_opts co;
+	uint8_t mss_idx;
+
+	/* The cookie first: a forged ACK costs one SipHash and nothing else,
+	 * not even option parsing. */
+	if (cookie_check(sp->secrets, k, s->seq - 1, s->ack - 1, sp->now_sec, &mss_idx) != 0 ||
+	    mss_idx >= sp->mss_table.n) {
+		drop(sp, s->m, &sp->stats.ack_bad_cookie);
+		return;
+	}
+	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
+		sp->stats.tcp_bad_options++;
+		goto bad;
+	}
+	cookie_opts_from_ack(&sp->mss_table, mss_idx, o.ts_present, o.tsecr, &co);
+	if (unlikely(!seg_csum_ok(s))) {
+		sp->stats.tcp_bad_csum++;
+		goto bad;
+	}
+	struct syn_cache_entry ce;
+	bool cached = sp->cache != NULL && syn_cache_count(sp->cache) &&
+		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == s->seq - 1;
+	uint16_t syn_win;
+	if (cached) {
+		co.mss = ce.mss;
+		co.wscale = ce.wscale;
+		co.proxy_wscale = ce.proxy_wscale;
+		co.sack = !!(ce.flags & SYN_CACHE_F_SACK);
+		co.ts = !!(ce.flags & SYN_CACHE_F_TS);
+		syn_win = ce.window;
+		sp->stats.ack_cache_ok++;
+	} else {
+		/* The SYN's window is gone: the ACK's, unscaled, is as good. */
+		syn_win = (uint16_t)RTE_MIN(scaled(s->win, co.wscale), 65535u);
+		sp->stats.ack_cookie_ok++;
+		if (!o.ts_present && sp->policy.mode == SYN_MODE_CACHE) {
+			/* Cache mode told this client a window scale that only
+			 * the (now evicted) entry remembered. Assume it did: the
+			 * server's windows are then scaled down for the client,
+			 * which can only understate them, never overrun. */
+			struct server_opts so;
+			server_opts_or_default(sp, k, &so);
+			co.proxy_wscale = so.wscale == TCP_WSCALE_NONE ? sp->default_wscale : so.wscale;
+		}
+	}
+	co.ts = co.ts && o.ts_present;
+
+	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
+	if (fe == NULL) {
+		drop(sp, s->m, &sp->stats.flow_full);
+		return;
+	}
+	RTE_ASSERT(fe->state == FLOW_S_FREE);   /* the caller looked it up: a new key */
+	if (sp->rl != NULL)
+		ratelimit_refund(sp->rl, k);
+
+	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0);
+	fe->wan_wscale = co.wscale;
+	fe->proxy_wscale = co.proxy_wscale;
+	fe->lan_wscale = TCP_WSCALE_NONE;
+	fe->client_mss = co.mss;
+	fe->client_isn = s->seq - 1;
+	fe->proxy_isn = s->ack - 1;
+	fe->client_tsval = o.tsval;
+	fe->ts_delta = o.tsecr;          /* the proxy's TSval, until the server's is known */
+	fe->wan_end = s->seq;
+	fe->wan_maxwin = scaled(s->win, co.wscale);
+	fe->pending = UINT32_MAX;
+	fe->last_seen = sp->now_ms;
+	set_state(sp, fe, FLOW_S_SYN_SENT);
+	if (s->plen)
+		sp->stats.early_data_drop++;   /* the payload only: the frame goes on as the SYN */
+
+	/* The same mbuf becomes the SYN to the server; L2 stays as it came. */
+	struct tcp_synack_opts opts = {
+		.mss = co.mss,
+		.wscale = co.wscale,
+		.sack_perm = co.sack,
+		.ts = co.ts,
+		.tsval = o.tsval,
+		.tsecr = 0,
+	};
+	out_syn_to_server(sp, tx, s, fe, syn_win, &opts);
+	pending_keep(sp, fe, s->m);
+	sp->stats.syn_to_server++;
+	return;
+bad:
+	drop(sp, s->m, &sp->stats.ack_bad);
+}
+
+/* Accepts: a server SYN-ACK on a SYN_SENT flow. Counts server_synack and
+ * proxied_established, or drops (server_synack_bad). Leaves the flow
+ * ESTABLISHED. */
+void
+lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		  const struct flow_key *k, struct flow_entry *fe)
+{
+	struct tcp_opts o;
+
+	if (s->ack != fe->client_isn + 1 || tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0) {
+		drop(sp, s->m, &sp->stats.server_synack_bad);
+		return;
+	}
+	/* Learn what this server supports, from what our SYN asked for. */
+	struct server_opts so, prev = { 0 };
+	bool had = server_opts_get(sp->learned, k, &prev);
+	so.mss = o.mss_present ? o.mss : COOKIE_MSS_DEFAULT;
+	so.wscale = (fe->wan_wscale != TCP_WSCALE_NONE) ? o.wscale
+		    : (had ? prev.wscale : sp->default_wscale);
+	so.sack = (fe->flags & FLOW_F_SACK) ? o.sack_perm : (had ? prev.sack : sp->default_sack);
+	so.ts = (fe->flags & FLOW_F_TS) ? o.ts_present : (had ? prev.ts : sp->default_ts);
+	so.valid = 1;
+	/* Only an answer to every question renews the entry: a "no" carried
+	 * over unasked keeps its age, so the re-probe comes when it is due. */
+	bool asked_all = fe->wan_wscale != TCP_WSCALE_NONE && (fe->flags & FLOW_F_SACK) &&
+			 (fe->flags & FLOW_F_TS);
+	server_opts_learn(sp->learned, k, &so, had && !asked_all ? prev.learned_ms : sp->now_ms);
+
+	uint32_t server_isn = s->seq;
+	uint32_t proxy_tsval = fe->ts_delta;
+	fe->seq_delta = fe->proxy_isn - server_isn;
+	if ((fe->flags & FLOW_F_TS) && o.ts_present)
+		fe->ts_delta = proxy_tsval - o.tsval;
+	else {
+		fe->flags &= ~FLOW_F_TS;   /* server without timestamps: nothing to translate */
+		fe->ts_delta = 0;
+	}
+	if (!o.sack_perm)
+		fe->flags &= ~FLOW_F_SACK;
+	if (fe->proxy_wscale != TCP_WSCALE_NONE) {
+		if (o.wscale == TCP_WSCALE_NONE) {
+			/* The server refused scaling, the client was told to scale. */
+			fe->lan_wscale = 0;
+			fe->flags |= FLOW_F_WIN_ADJ | FLOW_F_CWIN_ADJ;
+		} else {
+			fe->lan_wscale = o.wscale;
+			if (o.wscale != fe->proxy_wscale)
+				fe->flags |= FLOW_F_WIN_ADJ;
+		}
+	}
+	fe->lan_end = server_isn + 1;
+	fe->lan_maxwin = s->win;       /* SYN-ACK windows are never scaled */
+	fe->last_seen = sp->now_ms;
+	pending_release(sp, fe);
+	set_state(sp, fe, FLOW_S_ESTABLISHED);
+	sp->stats.server_synack++;
+	sp->stats.proxied_established++;
+
+	/* The update copies the SYN-ACK's L2 header: before it is turned round. */
+	out_window_update_to_client(sp, tx, s, fe, o.tsval);
+	out_ack_to_server(sp, tx, s, fe, (fe->flags & FLOW_F_TS) != 0, o.tsval);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy_int.h - what the SYN proxy's stages share, and nothing else.
+ *
+ * The proxy is split along the way a connection goes (see synproxy.c):
+ *   synproxy.c            lifecycle and the burst step (classify, look up, dispatch)
+ *   synproxy_handshake.c  client SYN, client ACK, server SYN-ACK
+ *   synproxy_flow.c       one handler per flow state: tracking and translation
+ *   synproxy_pending.c    SYN copies for retransmission, expiry, housekeeping
+ *   synproxy_out.h        one builder per segment the proxy itself sends
+ * Everything per packet here is inline; the stages get the transmit sink and
+ * the clocks from the burst step, never from the worker above.
+ */
+#ifndef SYNPROXY_FWD_SYNPROXY_INT_H
+#define SYNPROXY_FWD_SYNPROXY_INT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "txbuf.h"
+#include "flow/flow_table.h"
+#include "flow/server_opts.h"
+#include "fwd/csum.h"
+#include "fwd/synproxy.h"
+#include "syncookie/cookie.h"
+#include "syncookie/syn_policy.h"
+
+#define TCP_FLAGS_MASK (RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)
+#define EXPIRE_BUDGET   64
+#define PENDING_BUDGET  SYNPROXY_HK_TX_MAX   /* each slot may retransmit once */
+#define CACHE_BUDGET    32
+#define WIN_MIN_TRACK   65535u   /* window tolerance before any window was seen */
+
+struct pending_syn {
+	struct rte_mbuf *m;      /* copy of the SYN sent to the server */
+	uint32_t flow_idx;
+	uint32_t next_ms;        /* when to retransmit */
+};
+
+struct synproxy_lcore {
+	/* hot */
+	struct flow_table *flows;
+	const struct cookie_secrets *secrets;
+	struct syn_cache *cache;
+	struct ratelimit *rl;
+	struct server_opts_table *learned;
+	struct rte_mempool *mp;
+	struct cookie_mss_table mss_table;
+	struct syn_policy policy;
+	uint32_t now_ms;         /* the caller's clocks, set by each call */
+	uint32_t now_sec;
+	bool tx_offload[ROLE_MAX];
+	/* settings */
+	uint16_t default_mss;
+	uint8_t default_wscale;
+	bool default_sack, default_ts;
+	uint32_t retx_ms;
+	uint8_t retries;
+	uint32_t cache_max_age_ms;
+	/* SYN copies kept for retransmission */
+	struct pending_syn *pend;
+	uint32_t *pend_free;
+	uint32_t pend_cap, pend_nfree, pend_hand;
+
+	/* frames dropped in this burst, freed together at its end */
+	struct rte_mbuf *drops[MAX_BURST];
+	uint16_t n_drops;
+
+	struct synproxy_stats stats;
+};
+
+/* A TCP segment being decided on: its frame, parse metadata and header fields. */
+struct seg {
+	struct rte_mbuf *m;
+	const struct pkt_meta *mt;
+	uint8_t *l3;
+	struct rte_tcp_hdr *th;
+	uint32_t seq, ack;
+	uint16_t win;
+	uint16_t plen;           /* payload bytes */
+	uint8_t flags;           /* SYN/ACK/FIN/RST only */
+};
+
+static inline void
+seg_init(struct seg *s, struct rte_mbuf *m, const struct pkt_meta *mt)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	s->m = m;
+	s->mt = mt;
+	s->l3 = f + mt->l3_off;
+	s->th = (struct rte_tcp_hdr *)(f + mt->l4_off);
+	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
+	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
+	s->win = rte_be_to_cpu_16(s->th->rx_win);
+	s->plen = mt->l4_len - mt->tcp_hlen;
+	s->flags = mt->tcp_flags & TCP_FLAGS_MASK;
+}
+
+/* The flow key: always client (WAN side) first. */
+static inline void
+seg_key(const struct seg *s, enum port_role in, struct flow_key *k)
+{
+	const uint16_t *ports = (const uint16_t *)s->th;
+	uint16_t sp = ports[0], dp = ports[1];
+
+	if (s->mt->l3 == PKT_L3_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)s->l3;
+		if (in == ROLE_WAN)
+			flow_key_v4(k, ip->src_addr, ip->dst_addr, sp, dp, IPPROTO_TCP);
+		else
+			flow_key_v4(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
+	} else {
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)s->l3;
+		if (in == ROLE_WAN)
+			flow_key_v6(k, ip->src_addr, ip->dst_addr, sp, dp, IPPROTO_TCP);
+		else
+			flow_key_v6(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
+	}
+}
+
+/* Verify the TCP checksum (hardware verdict when the port gave one). The
+ * pseudo header uses the real L4 length so IPv6 extension headers are fine. */
+static inline bool
+seg_csum_ok(const struct seg *s)
+{
+	uint64_t ck = s->m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	uint16_t len = s->mt->l4_len;
+	uint64_t sum = s->mt->l3 == PKT_L3_IPV4
+		? csum_tcp_pseudo(&((const struct rte_ipv4_hdr *)s->l3)->src_addr, 8, len)
+		: csum_tcp_pseudo(((const struct rte_ipv6_hdr *)s->l3)->src_addr, 32, len);
+	sum = csum_raw(s->th, len, sum);
+	return csum_fold64(sum) == 0xffff;
+}
+
+static inline bool
+in_window(uint32_t seq, uint32_t end, uint32_t win)
+{
+	if (win < WIN_MIN_TRACK)
+		win = WIN_MIN_TRACK;
+	return (uint32_t)(seq - (end - win)) <= 2 * win;
+}
+
+static inline uint32_t
+scaled(uint16_t win, uint8_t ws)
+{
+	return (uint32_t)win << (ws == TCP_WSCALE_NONE ? 0 : ws);
+}
+
+static inline void
+set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
+{
+	flow_table_set_state(sp->flows, fe, st);
+}
+
+/* Drop a frame, counted once in the counter that says why (the rule is in
+ * synproxy.h); freed in bulk when the burst is done. */
+static inline void
+drop(struct synproxy_lcore *sp, struct rte_mbuf *m, uint64_t *counter)
+{
+	(*counter)++;
+	sp->drops[sp->n_drops++] = m;
+}
+
+/* Stages, each in its own file. */
+void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+	     const struct flow_key *k);
+void wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		       const struct flow_key *k, uint32_t hash);
+void lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		       const struct flow_key *k, struct flow_entry *fe);
+void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		  const struct flow_key *k, struct flow_entry *fe, enum port_role in);
+void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+	     const struct flow_key *k, uint32_t hash);
+
+/* Pending SYN copies and flow removal (synproxy_pending.c). */
+void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn);
+void pending_release(struct synproxy_lcore *sp, struct flow_entry *fe);
+void flow_release(struct synproxy_lcore *sp, struct flow_entry *fe);
+
+#endif

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy_out.h - the segments the SYN proxy itself sends, one builder each.
+ *
+ * Every builder writes fresh IP and TCP headers (tcp_build.c) into the frame
+ * that triggered it, or into a new mbuf for the window update, and queues it
+ * on the transmit sink. A reply (back where the frame came from) swaps the
+ * MACs and the addresses; anything sent on in the frame's own direction keeps
+ * its L2 header. All are inline: they sit on the SYN and handshake paths.
+ *
+ * The window the server is told (the client's, in the server's view of the
+ * scale) is computed in one place, server_view_window().
+ */
+#ifndef SYNPROXY_FWD_SYNPROXY_OUT_H
+#define SYNPROXY_FWD_SYNPROXY_OUT_H
+
+#include <string.h>
+
+#include "fwd/seqadj.h"
+#include "fwd/synproxy_int.h"
+#include "fwd/tcp_build.h"
+
+/* Addresses and ports of a segment, reversed (for a reply) or not. */
+static inline void
+build_addrs(struct tcp_build *b, const struct seg *s, bool reverse)
+{
+	uint32_t *src = reverse ? b->dst : b->src, *dst = reverse ? b->src : b->dst;
+	memset(b->src, 0, sizeof(b->src));
+	memset(b->dst, 0, sizeof(b->dst));
+	if (s->mt->l3 == PKT_L3_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)s->l3;
+		b->family = 4;
+		src[0] = ip->src_addr;
+		dst[0] = ip->dst_addr;
+	} else {
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)s->l3;
+		b->family = 6;
+		memcpy(src, ip->src_addr, 16);
+		memcpy(dst, ip->dst_addr, 16);
+	}
+	b->sport = reverse ? s->th->dst_port : s->th->src_port;
+	b->dport = reverse ? s->th->src_port : s->th->dst_port;
+}
+
+/* The common tail of every builder: s's frame becomes segment b, sent back
+ * where it came from (reply) or on in its own direction, out of port out. */
+static inline void
+out_segment(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s, bool reply,
+	    enum port_role out, struct tcp_build *b)
+{
+	build_addrs(b, s, reply);
+	if (reply)
+		tcp_build_swap_mac(s->m);
+	tcp_build_frame(s->m, s->mt->l3_off, b, sp->tx_offload[out]);
+	tx_sink_push(tx, out, s->m);
+}
+
+/* The client's window as the server understands it: unscaled when the
+ * server does not scale (CWIN_ADJ) or the client does not. */
+static inline uint16_t
+server_view_window(const struct flow_entry *fe)
+{
+	uint8_t ws = (fe->flags & FLOW_F_CWIN_ADJ) || fe->wan_wscale == TCP_WSCALE_NONE
+		     ? 0 : fe->wan_wscale;
+	return (uint16_t)RTE_MIN(fe->wan_maxwin >> ws, 65535u);
+}
+
+/* Client SYN -> the proxy's SYN-ACK (ISN = cookie), zero window. */
+static inline void
+out_synack_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		     uint32_t isn, const struct tcp_synack_opts *opts)
+{
+	struct tcp_build b = {
+		.seq = isn, .ack = s->seq + 1, .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+		.win = 0,   /* hold the client's data until the server has answered */
+		.opts_kind = TCP_BUILD_SYNACK, .opts = *opts,
+	};
+	out_segment(sp, tx, s, true, ROLE_WAN, &b);
+}
+
+/* Client handshake ACK -> the SYN to the server, with the client's ISN. */
+static inline void
+out_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		  const struct flow_entry *fe, uint16_t win, const struct tcp_synack_opts *opts)
+{
+	struct tcp_build b = {
+		.seq = fe->client_isn, .ack = 0, .flags = RTE_TCP_SYN_FLAG, .win = win,
+		.opts_kind = TCP_BUILD_SYN, .opts = *opts,
+	};
+	out_segment(sp, tx, s, false, ROLE_LAN, &b);
+}
+
+/* Server SYN-ACK (first or retransmitted) -> the ACK that completes the
+ * server's handshake, in the client's name. */
+static inline void
+out_ack_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		  const struct flow_entry *fe, bool ts, uint32_t tsecr)
+{
+	struct tcp_build b = {
+		.seq = fe->client_isn + 1, .ack = fe->lan_end, .flags = RTE_TCP_ACK_FLAG,
+		.win = server_view_window(fe),
+		.opts_kind = ts ? TCP_BUILD_TS : TCP_BUILD_NO_OPTS,
+		.opts = { .tsval = fe->client_tsval, .tsecr = tsecr },
+	};
+	out_segment(sp, tx, s, true, ROLE_LAN, &b);
+}
+
+/* Server SYN-ACK -> a window update to the client in a new mbuf (the
+ * SYN-ACK itself becomes the ACK to the server): the client may send.
+ * server_tsval is the SYN-ACK's TSval, in the server's clock. */
+static inline void
+out_window_update_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+			    const struct flow_entry *fe, uint32_t server_tsval)
+{
+	struct rte_mbuf *upd = rte_pktmbuf_alloc(sp->mp);
+	if (upd == NULL) {
+		sp->stats.alloc_fail++;
+		return;
+	}
+	uint16_t l3_off = s->mt->l3_off;
+	char *d = rte_pktmbuf_append(upd, l3_off);
+	if (d == NULL) {
+		rte_pktmbuf_free(upd);
+		return;
+	}
+	memcpy(d, rte_pktmbuf_mtod(s->m, void *), l3_off);   /* server->client L2 */
+	uint8_t to = fe->proxy_wscale == TCP_WSCALE_NONE ? 0 : fe->proxy_wscale;
+	struct tcp_build b = {
+		.seq = fe->proxy_isn + 1, .ack = fe->client_isn + 1, .flags = RTE_TCP_ACK_FLAG,
+		.win = seqadj_window(s->win, 0, to),
+		.opts_kind = (fe->flags & FLOW_F_TS) ? TCP_BUILD_TS : TCP_BUILD_NO_OPTS,
+		.opts = { .tsval = server_tsval + fe->ts_delta, .tsecr = fe->client_tsval },
+	};
+	build_addrs(&b, s, false);
+	tcp_build_frame(upd, l3_off, &b, sp->tx_offload[ROLE_WAN]);
+	upd->port = s->m->port;
+	tx_sink_push(tx, ROLE_WAN, upd);
+}
+
+/* Client RST while the server holds our SYN -> RST to the server in its
+ * sequence space (no ACK: none of its numbers is known yet). */
+static inline void
+out_rst_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		  const struct flow_entry *fe)
+{
+	struct tcp_build b = {
+		.seq = fe->client_isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, false, ROLE_LAN, &b);
+}
+
+/* Server refused (RST) -> RST to the client, which believes it is
+ * connected, in the sequence space the client knows. */
+static inline void
+out_rst_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		  const struct flow_entry *fe)
+{
+	struct tcp_build b = {
+		.seq = fe->proxy_isn + 1, .ack = fe->client_isn + 1,
+		.flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, false, ROLE_WAN, &b);
+}
+
+/* Server challenge ACK (an older connection on the tuple) -> the RST the
+ * client's stack would answer with (RFC 5961: seq = the ACK's ack). */
+static inline void
+out_rst_reply_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s)
+{
+	struct tcp_build b = {
+		.seq = s->ack, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, true, ROLE_LAN, &b);
+}
+
+#endif

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_sp_pending.c - retransmission of the SYNs sent to servers and housekeeping
+ * (fwd/synproxy_pending.c), on the ms clock the test moves.
+ *
+ * Frames go through synproxy_process_burst as the worker calls it (see
+ * tests/unit/common/world.h); the helpers are in sp_harness.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_tcp.h>
+
+#include "parse.h"
+#include "syncookie/cookie.h"
+#include "../common/pktbuild.h"
+#include "sp_harness.h"
+
+/* ================================================================ SYN retransmission */
+
+static void
+tweak_retx(struct cfg_synproxy *c)
+{
+	c->syn_retransmit_ms = 100;
+	c->syn_retries = 2;
+}
+
+static void
+test_syn_retransmit(void **state)
+{
+	struct conn c;
+	struct view syn;
+	uint8_t orig[256];
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, tweak_retx);
+	conn_init(&c, 4, 26);
+	syn_ok(&c);
+	do_ack3(&c, &syn);
+	uint16_t len = syn.m->data_len;
+	memcpy(orig, syn.f, len);
+	view_free(&syn);
+
+	/* retransmissions at +100 and +300 (backoff), identical to the first */
+	static const struct { uint32_t at; uint16_t n; } steps[] = {
+		{ 99, 0 }, { 100, 1 }, { 299, 0 }, { 300, 1 }, { 699, 0 }, { 700, 0 }, { 3000, 0 },
+	};
+	for (unsigned i = 0; i < RTE_DIM(steps); i++) {
+		world.now_ms = T0 + steps[i].at;
+		sweep();
+		expect_tx(steps[i].n, 0);
+		if (steps[i].n) {
+			struct rte_mbuf *m = tx_pop(ROLE_LAN);
+			assert_int_equal(m->data_len, len);
+			assert_memory_equal(rte_pktmbuf_mtod(m, void *), orig, len);
+			view_parse(m, &syn);
+			view_free(&syn);
+		}
+	}
+	assert_int_equal(st()->syn_to_server_retx, 2);
+	assert_int_equal(occ().pending_syn, 0);
+	assert_int_equal(nstate(FLOW_S_SYN_SENT), 1);
+
+	/* the server never answered: the flow times out */
+	world.now_ms = T0 + world.cfg.synproxy.timeout_syn_sent * 1000 + 1;
+	sweep();
+	expect_tx(0, 0);
+	assert_int_equal(nflows(), 0);
+	assert_int_equal(st()->syn_to_server_timeout, 1);
+	world_end();
+}
+
+/* The server's answer stops the retransmissions. */
+static void
+test_syn_retransmit_stops_on_synack(void **state)
+{
+	struct conn c;
+	struct view a, u;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, tweak_retx);
+	conn_init(&c, 6, 27);
+	syn_ok(&c);
+	ack3_ok(&c);
+	world.now_ms = T0 + 100;
+	sweep();
+	expect_tx(1, 0);
+	world_tx_drop();
+	do_server_synack(&c, &a, &u);
+	view_free(&a);
+	view_free(&u);
+	assert_int_equal(occ().pending_syn, 0);
+	world.now_ms = T0 + 300;
+	sweep();
+	world.now_ms = T0 + 5000;
+	sweep();
+	expect_tx(0, 0);
+	assert_int_equal(st()->syn_to_server_retx, 1);
+	assert_int_equal(nstate(FLOW_S_ESTABLISHED), 1);
+	world_end();
+}
+
+/* ================================================================ main */
+
+#define T(f) cmocka_unit_test_teardown(f, world_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_syn_retransmit),
+		T(test_syn_retransmit_stops_on_synack),
+	};
+
+	return cmocka_run_group_tests_name("synproxy_pending", tests, world_eal_setup, world_eal_teardown);
+}
