@@ -29,11 +29,11 @@
 source "$(dirname "$0")/attack_lib.sh"
 
 SYN_EACH=5
-PROXIED=(syn6-hbh syn6-dest syn6-atomic syn6-atomic-dest syn6-atomic-routing syn6-hbh-atomic syn4-frag)
-FRAGMENTED=(syn6-frag syn6-frag-dest syn6-frag-routing syn6-hbh-frag)
+PROXIED=(v6-hbh v6-dest v6-atomic v6-atomic-dest v6-atomic-routing v6-hbh-atomic v4-frag)
+FRAGMENTED=(v6-frag v6-frag-dest v6-frag-routing v6-hbh-frag)
 # later fragments whose Fragment header names TCP are dropped too
-LATER_TCP=(syn6-frag syn6-hbh-frag)
-MALFORMED=(syn6-unknown syn6-frag-unknown syn6-long-chain syn6-frag-truncated)
+LATER_TCP=(v6-frag v6-hbh-frag)
+MALFORMED=(v6-unknown v6-frag-unknown v6-long-chain v6-frag-truncated)
 
 atk_setup cookie
 atk_cap_start
