@@ -39,10 +39,11 @@ Command line (run inside the attacker namespace by atk_py):
          own). Prints JSON per shape: segments, frames, synacks, synack_win0.
   flood  --shapes A,B,.. --count N --rate PPS ... (same target options)
          N segments in all, the shapes taking turns.
-  report PCAP --allow IP... [--server IP...]
+  report PCAP --allow IP... --server IP... [--expect IP...]
          Reads a capture taken at the server and prints JSON: what arrived
          from sources not allowed (tcp_syn, tcp_other, later_fragment,
-         other) and what the server sent to them (to_spoofed).
+         other) and what the server sent to them (to_spoofed); frames from
+         and to --expect sources are counted apart (from_/to_expected).
   shapes Lists the frame shapes.
 """
 
@@ -291,18 +292,20 @@ class Sender:
 		self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 		self.sock.bind((iface, 0))
 		self.rate = rate
-		self.t0 = time.monotonic()
+		self.t0 = self.due = time.monotonic()
 		self.deadline = self.t0 + min(seconds, MAX_SECONDS)
 		self.sent = 0
 
 	def send(self, frame):
-		if self.sent >= MAX_FRAMES or time.monotonic() > self.deadline:
+		now = time.monotonic()
+		if self.sent >= MAX_FRAMES or now > self.deadline:
 			raise SystemExit("atk: frame or time budget exhausted after %d frames" % self.sent)
 		if self.rate:
-			due = self.t0 + self.sent / self.rate
-			now = time.monotonic()
-			if due > now:
-				time.sleep(due - now)
+			# paced from the previous frame, never in a burst to catch up
+			# after a pause
+			if self.due > now:
+				time.sleep(self.due - now)
+			self.due = max(self.due, now) + 1.0 / self.rate
 		self.sock.send(frame)
 		self.sent += 1
 
@@ -389,15 +392,17 @@ def _addrs(f):
 	return None
 
 
-def report(pcap, allowed, servers):
+def report(pcap, allowed, servers, expected=()):
 	"""What reached the server from anyone not allowed, and what the server
 	sent to anyone not allowed. Link-local and multicast (ND, MLD) are left
 	out. Frames from spoofed sources are dissected by scapy, which finds a
-	TCP header behind any extension-header chain it knows."""
+	TCP header behind any extension-header chain it knows. Sources a test
+	expects to get through (`expected`) are counted apart, both ways."""
 	allow = {ipaddress.ip_address(a) for a in allowed}
+	expect = {ipaddress.ip_address(a) for a in expected}
 	srv = {ipaddress.ip_address(a) for a in servers}
 	r = {"tcp_syn": 0, "tcp_other": 0, "later_fragment": 0, "other": 0, "to_spoofed": 0,
-	     "from_allowed": 0, "examples": []}
+	     "from_allowed": 0, "from_expected": 0, "to_expected": 0, "examples": []}
 	for f in _pcap_frames(pcap):
 		a = _addrs(f)
 		if a is None:
@@ -408,7 +413,9 @@ def report(pcap, allowed, servers):
 		if s in srv:
 			if d in allow:
 				continue
-			key = "to_spoofed"
+			key = "to_expected" if d in expect else "to_spoofed"
+		elif s in expect:
+			key = "from_expected"
 		elif s in allow:
 			r["from_allowed"] += 1
 			continue
@@ -421,6 +428,8 @@ def report(pcap, allowed, servers):
 			else:
 				key = "other"
 		r[key] += 1
+		if key in ("from_expected", "to_expected"):
+			continue
 		if len(r["examples"]) < 8:
 			r["examples"].append(Ether(f).summary())
 	return r
@@ -500,6 +509,7 @@ def main():
 	r.add_argument("pcap")
 	r.add_argument("--allow", nargs="+", required=True)
 	r.add_argument("--server", nargs="+", required=True)
+	r.add_argument("--expect", nargs="*", default=[])
 	sub.add_parser("shapes")
 	a = ap.parse_args()
 	if a.cmd in ("send", "flood"):
@@ -509,7 +519,7 @@ def main():
 				raise SystemExit("atk: unknown shape %s (atk.py shapes lists them)" % x)
 		_send_shapes(a, shapes, a.sniff if a.cmd == "send" else 0, a.cmd == "flood")
 	elif a.cmd == "report":
-		print(json.dumps(report(a.pcap, a.allow, a.server)))
+		print(json.dumps(report(a.pcap, a.allow, a.server, a.expect)))
 	else:
 		for k, v in SHAPES.items():
 			print("%-22s IPv%d %-9s -> %s" % (k, v[0], v[2], v[3]))

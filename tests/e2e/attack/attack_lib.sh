@@ -57,15 +57,17 @@ atk_target() {
 # extension headers is not "tcp" to a capture filter).
 atk_cap_start() { px_cap_start srv "$NS_SERVER" ip or ip6; }
 
-# Stop it, summarise it into ATK_SEEN (JSON) and print the summary.
+# Stop it, summarise it into ATK_SEEN (JSON) and print the summary:
+# atk_cap_stop [ADDRESSES EXPECTED THROUGH...]
 atk_cap_stop() {
 	px_cap_stop srv
 	ATK_SEEN=$("$ATK_PY" "$ATK_DIR/atk.py" report "$NETNS_LOGDIR/srv.pcap" \
-		--allow "$CLIENT_IP4" "$CLIENT_IP6" --server "$SERVER_IP4" "$SERVER_IP6")
+		--allow "$CLIENT_IP4" "$CLIENT_IP6" --server "$SERVER_IP4" "$SERVER_IP6" --expect "$@")
 	e2e_log "at the server from spoofed sources: $ATK_SEEN"
 }
 
-# One figure of the last summary: atk_seen tcp_syn|tcp_other|later_fragment|other|to_spoofed|from_allowed
+# One figure of the last summary: atk_seen tcp_syn|tcp_other|later_fragment|other|to_spoofed|
+# from_allowed|from_expected|to_expected
 atk_seen() {
 	python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$ATK_SEEN" "$1"
 }
