@@ -114,20 +114,14 @@ bad:
  *  - later (offset > 0): PKT_F_FRAG, l4proto is the Fragment header's next
  *    header, l4_off points past it; the bytes behind are a middle piece of a
  *    datagram, not headers.
+ * The walk is out of line: parse_ipv6 takes TCP and UDP right behind the
+ * IPv6 header itself, and most frames are that.
  */
-static inline void
-parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
+static __rte_noinline void
+parse_ipv6_chain(const uint8_t *p, uint32_t end, uint8_t nh, struct pkt_meta *mt)
 {
-	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
-
-	if (avail < sizeof(*ip) || (p[0] >> 4) != 6)
-		goto bad;
-	uint32_t plen = rte_be_to_cpu_16(ip->payload_len);
-	if (plen + sizeof(*ip) > avail)
-		goto bad;
-	uint8_t nh = ip->proto;
-	uint32_t off = sizeof(*ip);
-	uint32_t end = sizeof(*ip) + plen;
+	uint32_t off = sizeof(struct rte_ipv6_hdr);
+	uint8_t fl = 0;   /* PKT_F_EXTHDR, PKT_F_FRAG seen so far */
 
 	for (int i = 0; i <= PKT_MAX_EXTHDR; i++) {
 		uint32_t hlen;
@@ -150,14 +144,14 @@ parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
 				goto bad;
 			uint16_t fo = ((uint16_t)p[off + 2] << 8) | p[off + 3];
 			if (fo & 0xfff8) {
-				mt->flags |= PKT_F_FRAG | PKT_F_EXTHDR;
+				mt->flags |= fl | PKT_F_FRAG | PKT_F_EXTHDR;
 				mt->l4proto = p[off];
 				mt->l4_off = mt->l3_off + off + 8;
 				mt->l4_len = end - off - 8;
 				return;
 			}
 			if (fo & 1)
-				mt->flags |= PKT_F_FRAG;
+				fl |= PKT_F_FRAG;
 			hlen = 8;
 			break;
 		}
@@ -169,19 +163,44 @@ parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
 		default:
 			/* The upper layer (ESP and No Next Header end the
 			 * chain here too: nothing behind them is readable). */
+			mt->flags |= fl;
 			mt->l4proto = nh;
 			mt->l4_off = mt->l3_off + off;
 			mt->l4_len = end - off;
-			if (nh != IPPROTO_NONE && !(mt->flags & PKT_F_FRAG))
+			if (nh != IPPROTO_NONE && !(fl & PKT_F_FRAG))
 				parse_l4(p + off, end - off, mt);
 			return;
 		}
 		if (i == PKT_MAX_EXTHDR || off + hlen > end)
 			goto bad;
-		mt->flags |= PKT_F_EXTHDR;
+		fl |= PKT_F_EXTHDR;
 		nh = p[off];
 		off += hlen;
 	}
+bad:
+	mt->flags |= fl | PKT_F_BAD;
+}
+
+static inline void
+parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
+
+	if (avail < sizeof(*ip) || (p[0] >> 4) != 6)
+		goto bad;
+	uint32_t plen = rte_be_to_cpu_16(ip->payload_len);
+	if (plen + sizeof(*ip) > avail)
+		goto bad;
+	uint8_t nh = ip->proto;
+	if (likely(nh == IPPROTO_TCP || nh == IPPROTO_UDP)) {
+		mt->l4proto = nh;
+		mt->l4_off = mt->l3_off + sizeof(*ip);
+		mt->l4_len = plen;
+		parse_l4(p + sizeof(*ip), plen, mt);
+		return;
+	}
+	parse_ipv6_chain(p, sizeof(*ip) + plen, nh, mt);
+	return;
 bad:
 	mt->flags |= PKT_F_BAD;
 }
