@@ -19,7 +19,7 @@ How to add an attack test
          atk_setup MODE [JSON config members]   # topology, attacker, proxy, HTTP server
          atk_cap_start                          # capture at the server
          px_mark                                # counters from here
-         atk_py 60 send --shapes v6-frag-dest --count 10 $(atk_target)   # or your own script
+         atk_py 60 send --shapes v6-frag-dest --count 10 "${ATK_TARGET[@]}"   # or your own script
          atk_cap_stop                           # prints what reached the server
          assert_eq "SYNs from spoofed sources at the server" 0 "$(atk_seen tcp_syn)"
      and list it in meson.build (suite 'attack').
@@ -53,7 +53,6 @@ import json
 import random
 import socket
 import struct
-import sys
 import threading
 import time
 

@@ -25,10 +25,9 @@ REPEAT=5
 atk_setup cookie "\"cookie_period\": $PERIOD"
 atk_cap_start
 px_mark
-# shellcheck disable=SC2046  # atk_target is a list of words
 res=$(nsx "$NS_ATTACKER" $((PERIOD * 8 + 30)) -- "$ATK_PY" "$ATK_DIR/cookie_replay.py" \
 	--period "$PERIOD" --harvest "$HARVEST" --repeat "$REPEAT" --seed 11 \
-	$(atk_target | sed 's/--dport [0-9]*//') --dport "$HTTP_PORT") ||
+	"${ATK_TARGET[@]}") ||
 	e2e_fail "cookie_replay.py failed"
 e2e_log "attacker: $res"
 forged=$(atk_field "$res" forged)

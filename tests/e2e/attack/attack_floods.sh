@@ -47,10 +47,9 @@ fetch_one() {
 declare -A SENT=()
 flood_phase() {
 	local name=$1 flags=$2 shapes=$3 pid t0=$SECONDS n0=$fetches rc=0
-	# shellcheck disable=SC2046  # atk_target is a list of words
-	netns_bg "$name" "$NS_ATTACKER" 60 "$ATK_PY" "$ATK_DIR/atk.py" flood --shapes "$shapes" \
+		netns_bg "$name" "$NS_ATTACKER" 60 "$ATK_PY" "$ATK_DIR/atk.py" flood --shapes "$shapes" \
 		--flags "$flags" --count "$FLOOD_COUNT" --rate "$FLOOD_PPS" --seconds 40 --seed "$RANDOM" \
-		$(atk_target)
+		"${ATK_TARGET[@]}"
 	pid=$NETNS_BG_PID
 	while kill -0 "$pid" 2>/dev/null; do
 		fetch_one

@@ -40,7 +40,7 @@ atk_cap_start
 px_mark
 all=("${PROXIED[@]}" "${FRAGMENTED[@]}" "${MALFORMED[@]}")
 res=$(atk_py 90 send --shapes "$(IFS=,; echo "${all[*]}")" --count "$SYN_EACH" --rate 100 \
-	--sniff 1 --seed 8 $(atk_target))
+	--sniff 1 --seed 8 "${ATK_TARGET[@]}")
 # One line per shape and figure, read once: SHAPE_FIG[shape.key]
 declare -A SHAPE_FIG=()
 while read -r k v; do

@@ -25,7 +25,8 @@ ATTACKER_IP6=2001:2:0:1000::1
 	e2e_fail "$ATK_PY has no scapy (package python3-scapy): run scripts/install-deps.sh"
 
 # Topology, attacker, proxy on a config, HTTP server, one fetch each way
-# (ARP/ND settled, MACs learnt), SERVER_MAC: atk_setup MODE [JSON members for "synproxy"]
+# (ARP/ND settled, MACs learnt); sets SERVER_MAC and ATK_TARGET:
+# atk_setup MODE [JSON members for "synproxy"]
 atk_setup() {
 	netns_setup
 	netns_add_wan_host "$NS_ATTACKER" "$ATTACKER_IP4/16" "$ATTACKER_IP6/52"
@@ -35,6 +36,9 @@ atk_setup() {
 	e2e_fetch "http://$SERVER_IP4:$HTTP_PORT/blob" >/dev/null
 	e2e_fetch "http://[$SERVER_IP6]:$HTTP_PORT/blob" >/dev/null
 	SERVER_MAC=$(netns_mac "$NS_SERVER" eth0)
+	# The options that aim atk.py (and scripts like it) at the server's HTTP port.
+	# shellcheck disable=SC2034  # for the tests
+	ATK_TARGET=(--dst-mac "$SERVER_MAC" --dst4 "$SERVER_IP4" --dst6 "$SERVER_IP6" --dport "$HTTP_PORT")
 	# The server can answer spoofed sources (via the client, as via a
 	# router), so whatever got past the proxy shows as to_spoofed too.
 	ip -n "$NS_SERVER" route add 198.19.0.0/16 via "$CLIENT_IP4"
@@ -48,10 +52,6 @@ atk_py() {
 	nsx "$NS_ATTACKER" "$t" -- "$ATK_PY" "$ATK_DIR/atk.py" "$@"
 }
 
-# The options that aim atk.py send/flood at the server's HTTP port.
-atk_target() {
-	echo --dst-mac "$SERVER_MAC" --dst4 "$SERVER_IP4" --dst6 "$SERVER_IP6" --dport "$HTTP_PORT"
-}
 
 # Capture everything at the server (all protocols: an IPv6 SYN behind
 # extension headers is not "tcp" to a capture filter).
@@ -59,6 +59,7 @@ atk_cap_start() { px_cap_start srv "$NS_SERVER" ip or ip6; }
 
 # Stop it, summarise it into ATK_SEEN (JSON) and print the summary:
 # atk_cap_stop [ADDRESSES EXPECTED THROUGH...]
+# shellcheck disable=SC2120  # the addresses are optional
 atk_cap_stop() {
 	px_cap_stop srv
 	ATK_SEEN=$("$ATK_PY" "$ATK_DIR/atk.py" report "$NETNS_LOGDIR/srv.pcap" \
