@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - THE test command: dependencies, build, then every meson test
-# suite: 'unit' (cmocka, one executable per module) and 'e2e' (network
-# namespaces with the real binary on af_packet; needs root). Without root the
+# suite: 'unit' (cmocka, one executable per module), 'e2e' (network
+# namespaces with the real binary on af_packet; needs root), 'attack' (a
+# scapy attacker in the same topology; needs root) and 'bench'. Without root the
 # unit suite still runs, then the script fails saying why: an e2e suite that
 # silently did not run must never look like a pass. Takes a few minutes.
 #   BUILD_DIR (default build), CI=true (warnings are errors), any extra

@@ -19,6 +19,11 @@
 #ifndef IPPROTO_MH
 #define IPPROTO_MH 135
 #endif
+/* IPv6 extension headers (IANA registry) the parser does not walk. */
+#define PKT_IPPROTO_HIP   139
+#define PKT_IPPROTO_SHIM6 140
+#define PKT_IPPROTO_EXP1  253
+#define PKT_IPPROTO_EXP2  254
 
 static inline int
 is_vlan_tpid(uint16_t be_type)
@@ -80,9 +85,10 @@ parse_ipv4(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
 	mt->l4_len = tot - hl;
 	uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		/* Every fragment names the protocol; only the first has an
+		 * L4 header, and not even it is complete enough to act on:
+		 * fragments are never proxied (l4proto set, no PKT_F_L4). */
 		mt->flags |= PKT_F_FRAG;
-		/* Only the first fragment has an L4 header, and not even it is
-		 * complete enough to act on: fragments are never proxied. */
 		return;
 	}
 	parse_l4(p + hl, tot - hl, mt);
@@ -91,21 +97,33 @@ bad:
 	mt->flags |= PKT_F_BAD;
 }
 
-static inline void
-parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
+/*
+ * IPv6: follow the header chain to the upper layer. The bound is
+ * PKT_MAX_EXTHDR extension headers (a conforming sender needs at most six:
+ * RFC 8200 4.1); one more, a header past the payload, or an extension header
+ * the parser cannot interpret (HIP, Shim6, the experimental 253/254) makes the
+ * frame PKT_F_BAD: its upper layer is unknown, so from the WAN it might hide
+ * a TCP SYN that a server would find.
+ *
+ * Fragment headers (RFC 8200 4.5, RFC 6946, RFC 7112):
+ *  - atomic (offset 0, M = 0): not a fragment at all; the walk goes on and
+ *    the frame is parsed like an unfragmented one (no PKT_F_FRAG);
+ *  - first (offset 0, M = 1): PKT_F_FRAG; the walk goes on through the rest
+ *    of the chain, which must lie inside this fragment, to name the upper
+ *    layer in l4proto (not parsed, no PKT_F_L4);
+ *  - later (offset > 0): PKT_F_FRAG, l4proto is the Fragment header's next
+ *    header, l4_off points past it; the bytes behind are a middle piece of a
+ *    datagram, not headers.
+ * The walk is out of line: parse_ipv6 takes TCP and UDP right behind the
+ * IPv6 header itself, and most frames are that.
+ */
+static __rte_noinline void
+parse_ipv6_chain(const uint8_t *p, uint32_t end, uint8_t nh, struct pkt_meta *mt)
 {
-	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
+	uint32_t off = sizeof(struct rte_ipv6_hdr);
+	uint8_t fl = 0;   /* PKT_F_EXTHDR, PKT_F_FRAG seen so far */
 
-	if (avail < sizeof(*ip) || (p[0] >> 4) != 6)
-		goto bad;
-	uint32_t plen = rte_be_to_cpu_16(ip->payload_len);
-	if (plen + sizeof(*ip) > avail)
-		goto bad;
-	uint8_t nh = ip->proto;
-	uint32_t off = sizeof(*ip);
-	uint32_t end = sizeof(*ip) + plen;
-
-	for (int i = 0; i < PKT_MAX_EXTHDR; i++) {
+	for (int i = 0; i <= PKT_MAX_EXTHDR; i++) {
 		uint32_t hlen;
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
@@ -121,29 +139,68 @@ parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
 				goto bad;
 			hlen = (p[off + 1] + 2) * 4;
 			break;
-		case IPPROTO_FRAGMENT:
+		case IPPROTO_FRAGMENT: {
 			if (off + 8 > end)
 				goto bad;
-			mt->flags |= PKT_F_FRAG | PKT_F_EXTHDR;
-			mt->l4proto = p[off];
-			mt->l4_off = mt->l3_off + off + 8;
-			mt->l4_len = end - off - 8;
-			return;
+			uint16_t fo = ((uint16_t)p[off + 2] << 8) | p[off + 3];
+			if (fo & 0xfff8) {
+				mt->flags |= fl | PKT_F_FRAG | PKT_F_EXTHDR;
+				mt->l4proto = p[off];
+				mt->l4_off = mt->l3_off + off + 8;
+				mt->l4_len = end - off - 8;
+				return;
+			}
+			if (fo & 1)
+				fl |= PKT_F_FRAG;
+			hlen = 8;
+			break;
+		}
+		case PKT_IPPROTO_HIP:
+		case PKT_IPPROTO_SHIM6:
+		case PKT_IPPROTO_EXP1:
+		case PKT_IPPROTO_EXP2:
+			goto bad;
 		default:
+			/* The upper layer (ESP and No Next Header end the
+			 * chain here too: nothing behind them is readable). */
+			mt->flags |= fl;
 			mt->l4proto = nh;
 			mt->l4_off = mt->l3_off + off;
 			mt->l4_len = end - off;
-			if (nh != IPPROTO_NONE)
+			if (nh != IPPROTO_NONE && !(fl & PKT_F_FRAG))
 				parse_l4(p + off, end - off, mt);
 			return;
 		}
-		if (off + hlen > end)
+		if (i == PKT_MAX_EXTHDR || off + hlen > end)
 			goto bad;
-		mt->flags |= PKT_F_EXTHDR;
+		fl |= PKT_F_EXTHDR;
 		nh = p[off];
 		off += hlen;
 	}
-	/* More extension headers than any sane sender uses. */
+bad:
+	mt->flags |= fl | PKT_F_BAD;
+}
+
+static inline void
+parse_ipv6(const uint8_t *p, uint16_t avail, struct pkt_meta *mt)
+{
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
+
+	if (avail < sizeof(*ip) || (p[0] >> 4) != 6)
+		goto bad;
+	uint32_t plen = rte_be_to_cpu_16(ip->payload_len);
+	if (plen + sizeof(*ip) > avail)
+		goto bad;
+	uint8_t nh = ip->proto;
+	if (likely(nh == IPPROTO_TCP || nh == IPPROTO_UDP)) {
+		mt->l4proto = nh;
+		mt->l4_off = mt->l3_off + sizeof(*ip);
+		mt->l4_len = plen;
+		parse_l4(p + sizeof(*ip), plen, mt);
+		return;
+	}
+	parse_ipv6_chain(p, sizeof(*ip) + plen, nh, mt);
+	return;
 bad:
 	mt->flags |= PKT_F_BAD;
 }

@@ -10,7 +10,23 @@
  *
  * Recognised: Ethernet II, up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8,
  * and the old QinQ 0x9100), IPv4 with options, IPv6 with extension headers
- * (hop-by-hop, routing, destination options, fragment, AH), TCP, UDP, ICMP.
+ * (hop-by-hop, routing, destination options, fragment, AH, mobility), TCP,
+ * UDP, ICMP.
+ *
+ * Fragments: the proxy must never let a TCP header past it unseen, so the
+ * parser always names the upper layer a fragment belongs to.
+ *  - An IPv6 atomic fragment (Fragment header with offset 0, M = 0; RFC 6946)
+ *    is parsed like an unfragmented packet: no PKT_F_FRAG.
+ *  - A first fragment (IPv4 MF = 1 offset 0; IPv6 offset 0 M = 1) gets
+ *    PKT_F_FRAG and l4proto = its upper layer: the IPv6 chain is followed to
+ *    the end inside the fragment (RFC 7112 requires the whole chain there).
+ *  - A later fragment gets PKT_F_FRAG and l4proto = the IPv4 protocol or the
+ *    IPv6 Fragment header's next header.
+ *  - An IPv6 chain that cannot be followed to its upper layer (more than
+ *    PKT_MAX_EXTHDR extension headers, a header cut short by the payload
+ *    length, an extension header the parser does not walk: HIP, Shim6, the
+ *    experimental 253/254) is PKT_F_BAD, fragment or not.
+ * PKT_F_L4 is never set on a fragment.
  */
 #ifndef SYNPROXY_PARSE_H
 #define SYNPROXY_PARSE_H
@@ -23,14 +39,14 @@
 #define PKT_L3_IPV6 6
 
 #define PKT_F_BAD     0x01  /* malformed or truncated header */
-#define PKT_F_FRAG    0x02  /* IP fragment (any) */
+#define PKT_F_FRAG    0x02  /* IP fragment, not atomic (l4proto: see above) */
 #define PKT_F_L4      0x04  /* an L4 header of l4proto is present at l4_off */
 #define PKT_F_VLAN    0x08  /* at least one VLAN tag */
 #define PKT_F_IPOPT   0x10  /* IPv4 options present */
 #define PKT_F_EXTHDR  0x20  /* IPv6 extension headers present */
 
 #define PKT_MAX_VLAN     2
-#define PKT_MAX_EXTHDR   8
+#define PKT_MAX_EXTHDR   8  /* IPv6 extension headers walked, Fragment included */
 
 struct pkt_meta {
 	uint16_t l3_off;    /* frame start -> IP header */

@@ -20,8 +20,11 @@
  *  - non-IP and non-TCP: bridged (bridge counters, non_tcp_pass);
  *  - malformed headers: from the WAN dropped (bad_drop); from the LAN
  *    bridged (bad_pass);
- *  - TCP fragments from the WAN: dropped (a fragmented SYN must not reach the
- *    server past the proxy); other fragments bridged (fragment_pass);
+ *  - TCP fragments from the WAN, first fragments included: dropped (a
+ *    fragmented SYN must not reach the server past the proxy); other
+ *    fragments bridged (fragment_pass); IPv6 atomic fragments are proxied
+ *    like unfragmented segments; an IPv6 chain the parser cannot follow is
+ *    malformed (bad_drop);
  *  - IPv4 options / IPv6 extension headers: proxied; the proxy's own replies
  *    carry none; translated segments keep them;
  *  - VLAN/QinQ tags: kept as they are on every frame, replies included;
@@ -285,7 +288,19 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 				tx_sink_forward(tx, in, pkts[i]);
 			}
 		} else if (mt->flags & PKT_F_FRAG) {
-			/* A fragmented SYN must not reassemble at a server. */
+			/* A fragmented SYN must not reassemble at a server: from
+			 * the WAN every fragment of TCP is dropped, the first
+			 * one included (the parser names its upper layer through
+			 * the whole IPv6 chain; a chain it cannot follow is
+			 * PKT_F_BAD above). What passes is safe: a first
+			 * fragment of another protocol reassembles into that
+			 * protocol (IPv4 fragments of different protocols never
+			 * share a queue; IPv6 takes the chain from the first
+			 * fragment, and a server discards overlapping fragments,
+			 * RFC 5722), and a later fragment of any kind cannot
+			 * complete a TCP datagram whose first fragment was
+			 * dropped: the server's reassembly times out. Atomic
+			 * fragments are not PKT_F_FRAG; they are proxied. */
 			if (in == ROLE_WAN && mt->l4proto == IPPROTO_TCP) {
 				drop(sp, pkts[i], &sp->stats.fragment_drop);
 			} else {

@@ -170,6 +170,69 @@ test_fragments(void **state)
 	world_end();
 }
 
+/* Set the fragment field (offset << 3 | M) of a make_v6_frag frame. */
+static void
+set_v6_frag_field(struct rte_mbuf *m, uint16_t field)
+{
+	uint8_t *fh = rte_pktmbuf_mtod_offset(m, uint8_t *, sizeof(struct rte_ether_hdr) +
+					      sizeof(struct rte_ipv6_hdr));
+	fh[2] = field >> 8;
+	fh[3] = field & 0xff;
+}
+
+/* IPv6 chains through a Fragment header: Fragment -> Destination options ->
+ * TCP. A first fragment is dropped from the WAN, a later one bridged, an
+ * atomic one is an ordinary SYN that the proxy answers; a chain with an
+ * extension header the parser cannot walk is dropped as malformed. */
+static void
+test_ipv6_fragment_chains(void **state)
+{
+	struct conn c;
+	struct optspec o;
+	struct view sa;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 6, 37);
+	c.v6_ext = 2;
+	o = conn_syn_opts(&c);
+
+	struct rte_mbuf *m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	make_v6_frag(m);   /* offset 0, M = 1 */
+	rx1(ROLE_WAN, m);
+	expect_tx(0, 0);
+	assert_int_equal(st()->fragment_drop, 1);
+
+	m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	make_v6_frag(m);
+	set_v6_frag_field(m, 100 << 3);   /* a later (last) fragment */
+	expect_bridged(ROLE_WAN, m);
+	assert_int_equal(st()->fragment_pass, 1);
+
+	m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr))->proto = 253;
+	rx1(ROLE_WAN, m);
+	expect_tx(0, 0);
+	assert_int_equal(st()->bad_drop, 1);
+	assert_int_equal(st()->syn_received, 0);
+
+	m = seg_mbuf(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 100, &o, 0);
+	make_v6_frag(m);
+	set_v6_frag_field(m, 0);   /* atomic */
+	rx1(ROLE_WAN, m);
+	expect_tx(0, 1);
+	view_take(ROLE_WAN, &sa);
+	assert_int_equal(sa.flags, SYN_ACK);
+	assert_int_equal(sa.ack, c.client_isn + 1);
+	assert_int_equal(sa.m->data_len, 14 + 40 + sa.mt.tcp_hlen);
+	view_free(&sa);
+	assert_int_equal(st()->syn_received, 1);
+	assert_int_equal(st()->fragment_drop, 1);
+	assert_int_equal(nflows(), 0);
+	world_end();
+}
+
+
 static void
 test_malformed(void **state)
 {
@@ -694,6 +757,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_non_tcp_bridged),
 		T(test_fragments),
+		T(test_ipv6_fragment_chains),
 		T(test_malformed),
 		T(test_vlan_one_tag),
 		T(test_vlan_two_tags),
