@@ -254,6 +254,7 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 		o->syn_cache_capacity = syn_cache_capacity(sp->cache);
 		o->syn_cache_evictions = cs.evictions;
 		o->syn_cache_expired = cs.expired;
+		o->syn_cache_refused = cs.refused;
 	}
 	if (sp->rl) {
 		struct ratelimit_stats rs;

@@ -95,6 +95,7 @@ struct synproxy_occupancy {
 	uint64_t flow_table_bytes;
 	uint64_t syn_cache_evictions;  /* oldest entries dropped to make room */
 	uint64_t syn_cache_expired;
+	uint64_t syn_cache_refused;    /* inserts refused: both buckets of the key full */
 	uint64_t ratelimit_takeovers;  /* buckets handed to a new prefix (table full) */
 	uint8_t under_attack;
 };

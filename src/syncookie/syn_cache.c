@@ -175,8 +175,17 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		return -EINVAL;
 	sig = rte_hash_hash(c->h, k);
 
-	pos = rte_hash_lookup_with_hash(c->h, k, sig);
-	if (pos >= 0 && (uint32_t)pos < c->nslots) {
+	/* One bucket search for both cases: rte_hash_add returns the position
+	 * of a key that is already there. The table has one position more than
+	 * the capacity, so a full cache adds first and evicts after. */
+	pos = rte_hash_add_key_with_hash(c->h, k, sig);
+	if (unlikely(pos < 0 || (uint32_t)pos >= c->nslots)) {
+		/* Both buckets of the key full: refuse rather than chain. An
+		 * eviction would not help, it frees a slot somewhere else. */
+		c->st.refused++;
+		return -ENOSPC;
+	}
+	if (c->slots[pos].next != SLOT_FREE) {
 		/* Retransmitted SYN: refresh it and make it the newest. */
 		c->slots[pos].e = *e;
 		fifo_unlink(c, (uint32_t)pos);
@@ -185,25 +194,15 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		return 1;
 	}
 
-	if (c->count >= c->capacity) {
-		drop_slot(c, c->head);
-		c->st.evictions++;
-	}
-	pos = rte_hash_add_key_with_hash(c->h, k, sig);
-	if (unlikely(pos < 0 || (uint32_t)pos >= c->nslots)) {
-		/* Both buckets of the key full: refuse rather than chain. Another
-		 * eviction would not help, it frees a slot somewhere else. */
-		if (pos >= 0)
-			rte_hash_del_key_with_hash(c->h, k, sig);
-		c->st.refused++;
-		return -ENOSPC;
-	}
-
 	c->slots[pos].e = *e;
 	c->slots[pos].sig = sig;
 	fifo_push_tail(c, (uint32_t)pos);
 	c->count++;
 	c->st.inserts++;
+	if (c->count > c->capacity) {
+		drop_slot(c, c->head);
+		c->st.evictions++;
+	}
 	return 0;
 }
 
