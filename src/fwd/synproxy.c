@@ -261,6 +261,7 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 		ratelimit_stats_get(sp->rl, &rs);
 		o->ratelimit_takeovers = rs.takeovers;
 	}
+	o->learned_replaced = sp->learned->stats.replaced;
 	o->pending_syn = sp->pend_cap - sp->pend_nfree;
 	o->under_attack = sp->policy.under_attack;
 }
