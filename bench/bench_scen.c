@@ -6,6 +6,8 @@
  *   syn-flood-cookie        SYNs (MSS/SACK/TS/WS) from random sources, cookie mode
  *   syn-flood-auto          the same in auto mode: the rate trips it to cookies
  *   syn-flood-ratelimited   SYNs from 4 /24 prefixes: the rate limit drops most
+ *   syn-flood-collide       SYNs whose flow keys share one CRC32C under every seed
+ *                           (the tables' old hash), mode auto: cached at auto_syn_rate
  *   ack-flood               ACKs with forged cookies from random sources
  *   established-10k         data both ways on proxied flows (seq/TS/SACK translation)
  *   established-1m          the same on 1M flows (flow table far beyond the caches)
@@ -29,6 +31,7 @@
 #include "bench_hs.h"
 #include "bench_rx.h"
 #include "bench_scen.h"
+#include "crc_collide.h"
 
 struct scen_priv {
 	struct tpl_pool wan, lan;    /* frames of the measured loop, by input role */
@@ -304,6 +307,17 @@ tune_auto(struct synproxy_config *cfg)
 	cfg->synproxy.mode = CFG_MODE_AUTO;
 }
 
+/*
+ * Mode auto, the default, as in the attack this scenario is about: the proxy
+ * caches SYNs up to auto_syn_rate per second (and 75% fill), so a flood
+ * fills the cache with colliding keys at that rate, then gets cookies.
+ */
+static void
+tune_collide(struct synproxy_config *cfg)
+{
+	cfg->synproxy.mode = CFG_MODE_AUTO;
+}
+
 static void
 tune_large(struct synproxy_config *cfg)
 {
@@ -418,6 +432,50 @@ static int
 setup_syn_flood_rl(struct bench_worker *bw)
 {
 	return setup_flood(bw, false, 4);
+}
+
+/*
+ * SYNs to one server from one class of sources that collide under
+ * rte_hash_crc (crc_collide.h): up to 65,536 address/port pairs with one
+ * 32-bit CRC, less the addresses a real network would not route (and ports
+ * below 1024), sent in a random order.
+ */
+static int
+setup_syn_flood_collide(struct bench_worker *bw)
+{
+	struct scen_priv *p = priv_new(bw);
+	uint32_t n = bench_opts.pool_frames;
+	struct crc_collide cc;
+	struct bflow base, f;
+	uint16_t base_port;
+
+	if (p == NULL || tpl_pool_init(&p->wan, n) != 0)
+		return oom(bw, "templates");
+	if (crc_collide_init(&cc) < CRC_COLLIDE_DIM) {
+		snprintf(bw->errmsg, sizeof(bw->errmsg), "CRC kernel too small");
+		return -1;
+	}
+	bflow_random(&base, &bw->rng, bw->idx);
+	base_port = rte_cpu_to_be_16(base.wan_port);
+	for (uint32_t idx = 0; p->wan.n < n && idx < (UINT32_C(1) << CRC_COLLIDE_DIM); idx++) {
+		uint32_t addr;
+		uint16_t port;
+		uint8_t top;
+
+		crc_collide_member(&cc, base.wan_addr, base_port, idx, &addr, &port);
+		top = (uint8_t)(rte_be_to_cpu_32(addr) >> 24);
+		if (top == 0 || top == 10 || top == 127 || top >= 224 ||
+		    rte_be_to_cpu_16(port) < 1024)
+			continue;
+		bflow_random(&f, &bw->rng, bw->idx);   /* fresh ISN and TSval */
+		f.wan_addr = addr;
+		f.wan_port = rte_be_to_cpu_16(port);
+		f.lan_addr = base.lan_addr;
+		f.lan_port = base.lan_port;
+		tpl_push(&p->wan, bf_client_syn(tpl_slot(&p->wan, p->wan.n), &f));
+	}
+	tpl_pool_shuffle(&p->wan, &bw->rng);
+	return 0;
 }
 
 static int
@@ -566,6 +624,8 @@ const struct scenario bench_scenarios[] = {
 	  true, false, 15, tune_auto, setup_syn_flood, step_wan, teardown_all },
 	{ "syn-flood-ratelimited", "SYNs from 4 /24 prefixes: the per-prefix rate limit drops most",
 	  true, false, 0, tune_cookie, setup_syn_flood_rl, step_wan, teardown_all },
+	{ "syn-flood-collide", "SYNs from sources with one CRC32C (old table hash), mode auto",
+	  true, false, 0, tune_collide, setup_syn_flood_collide, step_wan, teardown_all },
 	{ "ack-flood", "ACKs with forged cookies from random sources: dropped",
 	  true, false, 20, tune_none, setup_ack_flood, step_wan, teardown_all },
 	{ "established-10k", "data both ways on proxied flows: seq/TS/SACK translation",

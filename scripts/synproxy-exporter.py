@@ -121,6 +121,8 @@ FAMILIES = {
 	"syn_cache_capacity": (GAUGE, "Client SYNs the worker's SYN cache can hold"),
 	"syn_cache_evictions": (COUNTER, "SYN cache entries dropped to make room for new ones"),
 	"syn_cache_expired": (COUNTER, "SYN cache entries expired unanswered"),
+	"syn_cache_refused": (COUNTER, "SYNs the SYN cache could not place (both buckets of the key full)"),
+	"learned_replaced": (COUNTER, "Learned server options evicted by another server in the same set"),
 	"pending_server_syns": (GAUGE, "SYNs to servers kept for retransmission (handshakes in progress)"),
 	"ratelimit_takeovers": (COUNTER, "Rate-limit buckets handed to a new source prefix (table full)"),
 	# ports (ethdev, /synproxy/ports)
@@ -202,6 +204,8 @@ WORKER_KEYS = {
 	"syn_cache_capacity": ("syn_cache_capacity", {}),
 	"syn_cache_evictions": ("syn_cache_evictions", {}),
 	"syn_cache_expired": ("syn_cache_expired", {}),
+	"syn_cache_refused": ("syn_cache_refused", {}),
+	"learned_replaced": ("learned_replaced", {}),
 	"pending_syn": ("pending_server_syns", {}),
 	"ratelimit_takeovers": ("ratelimit_takeovers", {}),
 	"under_attack": ("worker_under_attack", {}),

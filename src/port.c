@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
+#include "flow/keyed_hash.h"
 #include "port.h"
 
 struct port_info port_infos[ROLE_MAX];
@@ -232,6 +233,10 @@ port_setup_all(const struct synproxy_config *cfg, uint16_t nb_workers,
 				snprintf(pi->steer_note, sizeof(pi->steer_note),
 					 "symmetric Toeplitz on %u queues", nb_workers);
 		} else {
+			if (keyed_hash_init() < 0) {   /* rss_sw_hash's secret */
+				snprintf(msg, msglen, "no randomness for the steering hash secret");
+				return -1;
+			}
 			pi->steer = STEER_SW;
 			sw_steering = true;
 			snprintf(pi->steer_note, sizeof(pi->steer_note),

@@ -5,10 +5,10 @@
 
 #include <rte_ethdev.h>
 #include <rte_flow.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 
 #include "common.h"
+#include "flow/keyed_hash.h"
 #include "rss.h"
 
 const char *
@@ -149,18 +149,27 @@ rss_port_setup(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t n
 	return STEER_HW_KEY;
 }
 
-/* Hash two endpoints in a canonical order: the smaller (address, port) first. */
+/*
+ * Hash two endpoints in a canonical order, the smaller (address, port) first,
+ * so both directions give the same value; keyed (keyed_hash.h, domain STEER),
+ * so nobody can compute sources that all land on one worker. nw is the
+ * address size in 32-bit words (1 or 4); the last word says which.
+ */
 static inline uint32_t
-hash_endpoints(const void *a, const void *b, uint32_t alen, uint16_t pa, uint16_t pb)
+hash_endpoints(const void *a, const void *b, unsigned int nw, uint16_t pa, uint16_t pb)
 {
-	int c = memcmp(a, b, alen);
+	uint32_t x[2 * 4 + 2];
+	int c = memcmp(a, b, nw * 4);
+
 	if (c > 0 || (c == 0 && pa > pb)) {
 		const void *t = a; a = b; b = t;
 		uint16_t tp = pa; pa = pb; pb = tp;
 	}
-	uint32_t h = rte_hash_crc(a, alen, 0x9e3779b9);
-	h = rte_hash_crc(b, alen, h);
-	return rte_hash_crc_4byte(((uint32_t)pa << 16) | pb, h);
+	memcpy(x, a, nw * 4);
+	memcpy(x + nw, b, nw * 4);
+	x[2 * nw] = ((uint32_t)pa << 16) | pb;
+	x[2 * nw + 1] = nw;
+	return keyed_hash_words(KH_DOM_STEER, x, 2 * nw + 2);
 }
 
 uint32_t
@@ -176,11 +185,11 @@ rss_sw_hash(const uint8_t *frame, const struct pkt_meta *m)
 	}
 	if (m->l3 == PKT_L3_IPV4 && !(m->flags & PKT_F_BAD)) {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(frame + m->l3_off);
-		return hash_endpoints(&ip->src_addr, &ip->dst_addr, 4, sp, dp);
+		return hash_endpoints(&ip->src_addr, &ip->dst_addr, 1, sp, dp);
 	}
 	if (m->l3 == PKT_L3_IPV6 && !(m->flags & PKT_F_BAD)) {
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(frame + m->l3_off);
-		return hash_endpoints(ip->src_addr, ip->dst_addr, 16, sp, dp);
+		return hash_endpoints(ip->src_addr, ip->dst_addr, 4, sp, dp);
 	}
 	return 0;
 }

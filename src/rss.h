@@ -55,7 +55,9 @@ enum steer_mode rss_port_setup(uint16_t port_id, const struct rte_eth_dev_info *
 /*
  * Software symmetric hash of a parsed frame: the two (address, port)
  * endpoints are put in a fixed order before hashing, so swapping source and
- * destination yields the same value. Non-TCP/UDP and fragments hash on the
+ * destination yields the same value. The hash is keyed with the process
+ * secret (keyed_hash.h; port setup calls keyed_hash_init() before choosing
+ * software steering), so the worker a flow lands on cannot be predicted. Non-TCP/UDP and fragments hash on the
  * addresses alone (fragments carry no ports past the first one). Non-IP
  * frames hash to 0.
  */

@@ -46,7 +46,9 @@ add_synproxy(struct rte_tel_data *d, const struct synproxy_stats *s,
 	rte_tel_data_add_dict_u64(d, "flow_table_bytes", o->flow_table_bytes);
 	rte_tel_data_add_dict_u64(d, "syn_cache_evictions", o->syn_cache_evictions);
 	rte_tel_data_add_dict_u64(d, "syn_cache_expired", o->syn_cache_expired);
+	rte_tel_data_add_dict_u64(d, "syn_cache_refused", o->syn_cache_refused);
 	rte_tel_data_add_dict_u64(d, "ratelimit_takeovers", o->ratelimit_takeovers);
+	rte_tel_data_add_dict_u64(d, "learned_replaced", o->learned_replaced);
 	rte_tel_data_add_dict_u64(d, "under_attack", o->under_attack);
 	for (unsigned i = 1; i < FLOW_S_MAX; i++) {
 		char k[32];
@@ -83,7 +85,9 @@ app_totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occ
 		o->flow_table_bytes += wo.flow_table_bytes;
 		o->syn_cache_evictions += wo.syn_cache_evictions;
 		o->syn_cache_expired += wo.syn_cache_expired;
+		o->syn_cache_refused += wo.syn_cache_refused;
 		o->ratelimit_takeovers += wo.ratelimit_takeovers;
+		o->learned_replaced += wo.learned_replaced;
 		o->under_attack |= wo.under_attack;
 		for (unsigned k = 0; k < RTE_DIM(o->per_state); k++)
 			o->per_state[k] += wo.per_state[k];

@@ -38,9 +38,9 @@ static inline void
 flow_key_v4(struct flow_key *k, uint32_t wan_addr, uint32_t lan_addr,
 	    uint16_t wan_port, uint16_t lan_port, uint8_t proto)
 {
-	/* Whole 8-byte words: the CRC and SipHash that read the key next load
-	 * 8 bytes at a time, and a load spanning several narrower stores
-	 * cannot be forwarded from the store buffer (a stall per word). */
+	/* Whole 8-byte words: the keyed hash and SipHash that read the key
+	 * next load 8 bytes at a time, and a load spanning several narrower
+	 * stores cannot be forwarded from the store buffer (a stall per word). */
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
 	uint64_t w[5] = { wan_addr, 0, lan_addr, 0,
 			  (uint64_t)wan_port | (uint64_t)lan_port << 16 |

@@ -11,7 +11,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
-#include <rte_random.h>
 #include <rte_ring_elem.h>
 
 #include "flow/flow_table.h"
@@ -130,10 +129,12 @@ flow_table_create(const char *name, uint32_t capacity, int socket_id,
 	t->capacity = n;
 	t->socket_id = socket_id;
 	t->stats.capacity = n;
-	/* a seed only shuffles bucket placement between tables and runs; CRC
-	 * is linear, so it is no defence against crafted collisions (the
-	 * bounded cuckoo buckets are) */
-	t->seed = (uint32_t)rte_rand();
+	/* the process hash secret: colliding keys cannot be computed offline */
+	if (keyed_hash_init() < 0) {
+		rte_free(t);
+		rte_errno = EIO;
+		return NULL;
+	}
 	flow_table_set_timeouts(t, timeouts_ms);
 
 	words = ((size_t)n + 63) / 64;
@@ -150,10 +151,12 @@ flow_table_create(const char *name, uint32_t capacity, int socket_id,
 	hp.name = t->name;
 	hp.entries = n;
 	hp.key_len = sizeof(struct flow_key);
-	hp.hash_func = rte_hash_crc;
-	hp.hash_func_init_val = t->seed;
+	hp.hash_func = keyed_hash_rte_flow_key;
+	hp.hash_func_init_val = 0;
 	hp.socket_id = socket_id;
-	hp.extra_flag = 0;  /* single writer, single reader: no locks, no lcore caches */
+	/* single writer, single reader: no locks, no lcore caches; and no
+	 * extendable buckets: a bucket never grows beyond its 8 keys */
+	hp.extra_flag = 0;
 	t->hash = rte_hash_create(&hp);
 	if (t->hash == NULL) {
 		if (rte_errno == 0)

@@ -10,7 +10,8 @@
  * are plain integers and only approximately consistent, which is all it needs.
  *
  * Storage is an rte_hash keyed by the 40-byte struct flow_key (hash function
- * rte_hash_crc with a per-table random seed) plus a parallel array of
+ * keyed_hash_flow_key: multiply-shift with the process secret, see
+ * keyed_hash.h; a CRC could be aimed) plus a parallel array of
  * struct flow_entry indexed by the position rte_hash returns for a key. The
  * position of a key never changes while it is in the table (cuckoo moves only
  * shuffle bucket slots, not key slots), so an entry pointer stays valid until
@@ -40,6 +41,9 @@
  * that ring (4 MiB more at 1M flows). A power-of-two capacity is therefore
  * trimmed by one (262144 -> 262143) when above 8; capacities below 8 are
  * raised to 8.
+ * Buckets are bounded (8 keys, two candidate buckets per key, no overflow
+ * chain): a key whose two buckets are full after cuckoo displacement is
+ * refused and counted in full_drops; no insert or lookup ever walks a chain.
  * Cuckoo displacement may refuse a key a little before the table is 100% full
  * when the capacity is (just below) a power of two, because bucket space then
  * equals key space: about 98% fits (measured: 258209 of 262143, 1028895 of
@@ -70,10 +74,10 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 
 #include "flow/flow_entry.h"
 #include "flow/flow_key.h"
+#include "flow/keyed_hash.h"
 
 #define FLOW_TABLE_MIN_CAPACITY 8u          /* rte_hash needs at least one bucket */
 #define FLOW_TABLE_MAX_CAPACITY (1u << 28)  /* 16 GiB of entries: a config error beyond */
@@ -110,7 +114,6 @@ struct flow_table {
 	struct rte_hash *hash;
 	struct flow_slot *slots;
 	uint64_t *live;                    /* bit per position */
-	uint32_t seed;                     /* rte_hash_crc initial value */
 	uint32_t capacity;
 	/* expiry */
 	uint32_t hand;                     /* next position the clock hand looks at */
@@ -147,19 +150,9 @@ void flow_table_set_timeouts(struct flow_table *t,
 static inline uint32_t
 flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	uint64_t w[sizeof(*k) / sizeof(uint64_t)];
-	uint32_t h = t->seed;
-	unsigned int i;
-
-	/* Same value as rte_hash_crc(k, 40, seed), which rte_hash calls; but
-	 * rte_hash_crc reads the key through uint64_t pointers, and inlined
-	 * into a caller that has just built the key with 32-bit stores, -O3
-	 * may load before those stores land (strict aliasing). memcpy is the
-	 * aliasing-safe load and compiles to the same five movq. */
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < RTE_DIM(w); i++)
-		h = rte_hash_crc_8byte(w[i], h);
-	return h;
+	RTE_SET_USED(t);
+	/* the function rte_hash calls for this table (keyed_hash_rte_flow_key) */
+	return keyed_hash_flow_key(k);
 }
 
 /* NULL when the key is absent. */

@@ -9,7 +9,6 @@
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 
 #include "flow/server_opts.h"
 
@@ -23,6 +22,10 @@ server_opts_create(const char *name, uint32_t slots, int socket)
 		return NULL;
 	}
 	slots = rte_align32pow2(RTE_MAX(slots, (uint32_t)SERVER_OPTS_WAYS));
+	if (keyed_hash_init() < 0) {
+		rte_errno = EIO;
+		return NULL;
+	}
 
 	t = rte_zmalloc_socket("server_opts", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {
@@ -39,7 +42,6 @@ server_opts_create(const char *name, uint32_t slots, int socket)
 	}
 	t->nb_slots = slots;
 	t->set_mask = slots / SERVER_OPTS_WAYS - 1;
-	t->seed = (uint32_t)rte_rand();
 	t->socket_id = socket;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	return t;

@@ -11,7 +11,9 @@
  * The table is a small fixed-size cache, not a map: it may forget a server,
  * and the caller then falls back to the defaults. It is 2-way set
  * associative: a set is two 32-byte slots in one 64-byte cache line, chosen by
- * a CRC of (family, address, port); the full tag is compared, so an IPv4
+ * the process's keyed hash (keyed_hash.h, domain SERVER) of (family, address,
+ * port), so nobody can compute servers that evict each other; the full tag
+ * is compared, so an IPv4
  * address never matches the IPv6 address with the same leading bytes. A third
  * server hashing to a full set replaces the way learned longest ago (learning
  * refreshes learned_ms, so a busy server stays).
@@ -28,10 +30,10 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
-#include <rte_hash_crc.h>
 
 #include "flow/flow_entry.h"
 #include "flow/flow_key.h"
+#include "flow/keyed_hash.h"
 
 #define SERVER_OPTS_WAYS      2
 #define SERVER_OPTS_MAX_SLOTS (1u << 24)
@@ -69,7 +71,6 @@ struct server_opts_stats {
 struct server_opts_table {
 	struct server_opts_slot *slots;   /* nb_sets * SERVER_OPTS_WAYS */
 	uint32_t set_mask;
-	uint32_t seed;
 	uint32_t nb_slots;
 	int socket_id;
 	struct server_opts_stats stats;
@@ -88,16 +89,12 @@ void server_opts_free(struct server_opts_table *t);
 static inline uint32_t
 server_opts_set_index(const struct server_opts_table *t, const struct flow_key *k)
 {
-	uint64_t a[2];
-	uint32_t h;
+	uint32_t x[5];
 
-	/* memcpy, not rte_hash_crc(): that one reads through uint64_t
-	 * pointers, which -O3 may move above the caller's 32-bit stores */
-	memcpy(a, k->lan_addr, sizeof(a));
-	h = rte_hash_crc_8byte(a[0], t->seed);
-	h = rte_hash_crc_8byte(a[1], h);
-	h = rte_hash_crc_4byte(((uint32_t)k->family << 16) | k->lan_port, h);
-	return h & t->set_mask;
+	/* memcpy: the caller may have just built k with other stores */
+	memcpy(x, k->lan_addr, sizeof(k->lan_addr));
+	x[4] = ((uint32_t)k->family << 16) | k->lan_port;
+	return keyed_hash_words(KH_DOM_SERVER, x, RTE_DIM(x)) & t->set_mask;
 }
 
 static inline bool

@@ -197,12 +197,14 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 		o->syn_cache_capacity = syn_cache_capacity(sp->cache);
 		o->syn_cache_evictions = cs.evictions;
 		o->syn_cache_expired = cs.expired;
+		o->syn_cache_refused = cs.refused;
 	}
 	if (sp->rl) {
 		struct ratelimit_stats rs;
 		ratelimit_stats_get(sp->rl, &rs);
 		o->ratelimit_takeovers = rs.takeovers;
 	}
+	o->learned_replaced = sp->learned->stats.replaced;
 	o->pending_syn = sp->pend_cap - sp->pend_nfree;
 	o->under_attack = sp->policy.under_attack;
 }

@@ -123,7 +123,9 @@ struct synproxy_occupancy {
 	uint64_t flow_table_bytes;
 	uint64_t syn_cache_evictions;  /* oldest entries dropped to make room */
 	uint64_t syn_cache_expired;
+	uint64_t syn_cache_refused;    /* inserts refused: both buckets of the key full */
 	uint64_t ratelimit_takeovers;  /* buckets handed to a new prefix (table full) */
+	uint64_t learned_replaced;     /* learned server options evicted by another server */
 	uint8_t under_attack;
 };
 void synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupancy *o);

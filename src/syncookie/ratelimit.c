@@ -2,11 +2,12 @@
 /*
  * ratelimit.c - the token-bucket table behind ratelimit.h.
  *
- * A prefix is identified by a seeded CRC32C of the masked address (16 bytes),
- * family and prefix length: three 64-bit words. The low bits of the result pick a
- * set of two buckets, the high 32 bits (forced non-zero, 0 marks an empty
- * bucket) are the tag. Address masks are precomputed per family in network
- * byte order, so masking is four ANDs.
+ * A prefix is identified by the process's keyed hash (keyed_hash.h, domain
+ * RATELIMIT) of the masked address (four 32-bit words) and family + prefix
+ * length (one word): one multiply-shift sum picks the set of two buckets,
+ * a second one with other coefficients is the 32-bit tag (forced non-zero,
+ * 0 marks an empty bucket). Address masks are precomputed per family in
+ * network byte order, so masking is four ANDs.
  */
 #include <string.h>
 
@@ -14,11 +15,9 @@
 #include <rte_common.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
-#include <rte_hash_crc.h>
 
-#include "syncookie/cookie.h"
+#include "flow/keyed_hash.h"
 #include "syncookie/ratelimit.h"
-#include "syncookie/siphash.h"
 
 #define MILLI 1000u    /* one token, in thousandths */
 
@@ -29,7 +28,6 @@ struct rl_bucket {
 };
 
 struct ratelimit {
-	uint32_t seed;         /* random: set placement differs per run */
 	uint32_t set_mask;
 	uint32_t rate;         /* tokens/s == thousandths/ms */
 	uint32_t burst_m;      /* burst * 1000 */
@@ -74,7 +72,7 @@ ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst
 				RTE_CACHE_LINE_SIZE, socket);
 	if (rl == NULL)
 		return NULL;
-	if (cookie_random_bytes(&rl->seed, sizeof(rl->seed)) < 0) {
+	if (keyed_hash_init() < 0) {
 		rte_free(rl);
 		return NULL;
 	}
@@ -100,37 +98,33 @@ ratelimit_free(struct ratelimit *rl)
 static inline struct rl_bucket *
 prefix_set(struct ratelimit *rl, const struct flow_key *k, uint32_t *tag)
 {
-	uint32_t a[4];
-	uint64_t w[3];
-	uint64_t h;
-	uint8_t plen;
+	const struct keyed_hash_coef *c = &keyed_hash_secret.dom[KH_DOM_RATELIMIT];
+	uint32_t x[5];
+	uint64_t set, t;
+	unsigned int i;
 
 	if (k->family == FLOW_AF_INET) {
-		a[0] = k->wan_addr[0] & rl->v4_mask;
-		a[1] = a[2] = a[3] = 0;   /* ignore whatever sits in the unused words */
-		plen = rl->v4_prefix;
+		x[0] = k->wan_addr[0] & rl->v4_mask;
+		x[1] = x[2] = x[3] = 0;   /* ignore whatever sits in the unused words */
+		x[4] = (uint32_t)k->family | (uint32_t)rl->v4_prefix << 8;
 	} else {
-		a[0] = k->wan_addr[0] & rl->v6_mask[0];
-		a[1] = k->wan_addr[1] & rl->v6_mask[1];
-		a[2] = k->wan_addr[2] & rl->v6_mask[2];
-		a[3] = k->wan_addr[3] & rl->v6_mask[3];
-		plen = rl->v6_prefix;
+		x[0] = k->wan_addr[0] & rl->v6_mask[0];
+		x[1] = k->wan_addr[1] & rl->v6_mask[1];
+		x[2] = k->wan_addr[2] & rl->v6_mask[2];
+		x[3] = k->wan_addr[3] & rl->v6_mask[3];
+		x[4] = (uint32_t)k->family | (uint32_t)rl->v6_prefix << 8;
 	}
-	/* CRC32C with a random seed, not SipHash: a flood may well aim
-	 * colliding prefixes at one set, but a takeover hands the newcomer a
-	 * full bucket, so collisions can never starve a prefix; the keyed PRF
-	 * bought nothing but cycles on every SYN. */
-	w[0] = siphash24_load_le64(&a[0]);
-	w[1] = siphash24_load_le64(&a[2]);
-	w[2] = (uint64_t)k->family | (uint64_t)plen << 8;
-	uint32_t lo = rte_hash_crc_8byte(w[0], rl->seed);
-	lo = rte_hash_crc_8byte(w[1], lo);
-	lo = rte_hash_crc_8byte(w[2], lo);
-	uint32_t hi = rte_hash_crc_4byte(lo, rl->seed ^ 0x9e3779b9);
-	h = (uint64_t)hi << 32 | lo;
-
-	*tag = (uint32_t)(h >> 32) | 1;
-	return &rl->b[((uint32_t)h & rl->set_mask) * 2];
+	/* Keyed, so colliding prefixes cannot be computed to reset a victim's
+	 * bucket; two strongly universal sums (coefficients 0-4 and 5-9) for
+	 * the set and the tag. */
+	set = c->b;
+	t = c->b;
+	for (i = 0; i < RTE_DIM(x); i++) {
+		set += c->a[i] * x[i];
+		t += c->a[i + 5] * x[i];
+	}
+	*tag = (uint32_t)(t >> 32) | 1;
+	return &rl->b[((uint32_t)(set >> 32) & rl->set_mask) * 2];
 }
 
 void

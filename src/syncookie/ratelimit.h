@@ -8,9 +8,9 @@
  * it back (ratelimit_refund), so well-behaved clients are limited only by
  * their rate of half-open attempts.
  *
- * The table is fixed-size and 2-way set-associative: a keyed SipHash of the
- * masked prefix picks the set (low bits) and a 32-bit tag (high bits) that
- * tells the set's two buckets apart. A prefix that finds neither takes over
+ * The table is fixed-size and 2-way set-associative: a keyed hash of the
+ * masked prefix (multiply-shift with the process secret, keyed_hash.h) picks
+ * the set and a 32-bit tag that tells the set's two buckets apart. A prefix that finds neither takes over
  * an empty bucket, or the one used least recently, starting with a full
  * bucket. Memory stays bounded, every operation is O(1) and allocation-free,
  * and since the hash key is random an attacker cannot aim prefixes at a

@@ -8,6 +8,15 @@
  * no lock-free flags, frees a position as soon as its key is deleted, so a
  * position can own a slot outright. The signature of each key is kept in its
  * slot so evicting or expiring never rehashes.
+ *
+ * Bounded buckets: the hash is keyed (keyed_hash.h) and has no extendable
+ * table, so no bucket chain grows, whatever keys arrive. It is created for
+ * capacity + 1 entries, which rounds its bucket array up to twice the
+ * capacity: at most half of the bucket slots are ever used, and with two
+ * candidate buckets per key and cuckoo moves an insert practically never
+ * finds both full. If it does (only a hash an attacker could aim would make
+ * that common), the SYN is refused by the cache, counted, and answered with
+ * a plain cookie like any other miss.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,16 +24,15 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 
+#include "flow/keyed_hash.h"
 #include "syncookie/syn_cache.h"
 
 #define SLOT_NIL   UINT32_MAX          /* end of the FIFO */
 #define SLOT_FREE  (UINT32_MAX - 1)    /* slot.next of an unused slot */
 
-/* rte_hash derives ring names such as "HT_EXT_<name>" that must fit 32 bytes. */
+/* rte_hash derives names such as "HT_<name>" that must fit 32 bytes. */
 #define SYN_CACHE_NAME_MAX 20
 
 struct syn_cache_slot {
@@ -36,7 +44,8 @@ struct syn_cache_slot {
 
 struct syn_cache {
 	struct rte_hash *h;
-	uint32_t capacity;
+	uint32_t capacity;             /* most keys held at once */
+	uint32_t nslots;               /* positions rte_hash can return: capacity + 1 */
 	uint32_t count;
 	uint32_t head;                 /* oldest */
 	uint32_t tail;                 /* newest */
@@ -108,8 +117,12 @@ syn_cache_create(const char *name, uint32_t size, int socket_id)
 		return NULL;
 	}
 	cap = rte_align32pow2(RTE_MAX(size, (uint32_t)SYN_CACHE_MIN_SIZE));
+	if (keyed_hash_init() < 0) {
+		rte_errno = EIO;
+		return NULL;
+	}
 
-	c = rte_zmalloc_socket(name, sizeof(*c) + (size_t)cap * sizeof(c->slots[0]),
+	c = rte_zmalloc_socket(name, sizeof(*c) + ((size_t)cap + 1) * sizeof(c->slots[0]),
 			       RTE_CACHE_LINE_SIZE, socket_id);
 	if (c == NULL) {
 		rte_errno = ENOMEM;
@@ -118,14 +131,13 @@ syn_cache_create(const char *name, uint32_t size, int socket_id)
 
 	memset(&hp, 0, sizeof(hp));
 	hp.name = name;
-	hp.entries = cap;
+	/* cap + 1: twice the buckets cap needs (see the top of this file) */
+	hp.entries = cap + 1;
 	hp.key_len = sizeof(struct flow_key);
-	hp.hash_func = rte_hash_crc;
-	/* A secret seed keeps attackers from aiming at one bucket chain. */
-	hp.hash_func_init_val = (uint32_t)rte_rand();
+	hp.hash_func = keyed_hash_rte_flow_key;
+	hp.hash_func_init_val = 0;
 	hp.socket_id = socket_id;
-	/* Extendable buckets: every one of the `cap` keys fits, cuckoo or not. */
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	hp.extra_flag = 0;   /* one writer, no locks, no extendable (chained) buckets */
 	c->h = rte_hash_create(&hp);
 	if (c->h == NULL) {
 		rte_free(c);
@@ -133,9 +145,10 @@ syn_cache_create(const char *name, uint32_t size, int socket_id)
 	}
 
 	c->capacity = cap;
+	c->nslots = cap + 1;
 	c->head = SLOT_NIL;
 	c->tail = SLOT_NIL;
-	for (i = 0; i < cap; i++) {
+	for (i = 0; i < c->nslots; i++) {
 		c->slots[i].prev = SLOT_NIL;
 		c->slots[i].next = SLOT_FREE;
 	}
@@ -162,8 +175,17 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		return -EINVAL;
 	sig = rte_hash_hash(c->h, k);
 
-	pos = rte_hash_lookup_with_hash(c->h, k, sig);
-	if (pos >= 0 && (uint32_t)pos < c->capacity) {
+	/* One bucket search for both cases: rte_hash_add returns the position
+	 * of a key that is already there. The table has one position more than
+	 * the capacity, so a full cache adds first and evicts after. */
+	pos = rte_hash_add_key_with_hash(c->h, k, sig);
+	if (unlikely(pos < 0 || (uint32_t)pos >= c->nslots)) {
+		/* Both buckets of the key full: refuse rather than chain. An
+		 * eviction would not help, it frees a slot somewhere else. */
+		c->st.refused++;
+		return -ENOSPC;
+	}
+	if (c->slots[pos].next != SLOT_FREE) {
 		/* Retransmitted SYN: refresh it and make it the newest. */
 		c->slots[pos].e = *e;
 		fifo_unlink(c, (uint32_t)pos);
@@ -172,29 +194,15 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		return 1;
 	}
 
-	if (c->count >= c->capacity) {
-		drop_slot(c, c->head);
-		c->st.evictions++;
-	}
-	pos = rte_hash_add_key_with_hash(c->h, k, sig);
-	if (pos == -ENOSPC && c->count > 0) {
-		/* Should not happen with the extendable table; make room anyway. */
-		drop_slot(c, c->head);
-		c->st.evictions++;
-		pos = rte_hash_add_key_with_hash(c->h, k, sig);
-	}
-	if (pos < 0)
-		return pos;
-	if ((uint32_t)pos >= c->capacity) {
-		rte_hash_del_key_with_hash(c->h, k, sig);
-		return -ENOSPC;
-	}
-
 	c->slots[pos].e = *e;
 	c->slots[pos].sig = sig;
 	fifo_push_tail(c, (uint32_t)pos);
 	c->count++;
 	c->st.inserts++;
+	if (c->count > c->capacity) {
+		drop_slot(c, c->head);
+		c->st.evictions++;
+	}
 	return 0;
 }
 
@@ -206,7 +214,7 @@ syn_cache_take(struct syn_cache *c, const struct flow_key *k, struct syn_cache_e
 	if (c == NULL || k == NULL)
 		return -EINVAL;
 	pos = rte_hash_del_key(c->h, k);
-	if (pos < 0 || (uint32_t)pos >= c->capacity) {
+	if (pos < 0 || (uint32_t)pos >= c->nslots) {
 		c->st.misses++;
 		return -ENOENT;
 	}
@@ -226,7 +234,7 @@ syn_cache_peek(const struct syn_cache *c, const struct flow_key *k, struct syn_c
 	if (c == NULL || k == NULL)
 		return -EINVAL;
 	pos = rte_hash_lookup(c->h, k);
-	if (pos < 0 || (uint32_t)pos >= c->capacity)
+	if (pos < 0 || (uint32_t)pos >= c->nslots)
 		return -ENOENT;
 	if (out != NULL)
 		*out = c->slots[pos].e;

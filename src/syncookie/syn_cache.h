@@ -9,9 +9,9 @@
  * also in cache mode: an entry that was evicted or expired just degrades the
  * connection to cookie quality, it never breaks it.
  *
- * Layout: an rte_hash (key = struct flow_key, CRC hash with a random seed and
- * the extendable-bucket table, so it accepts exactly `capacity` keys) maps a
- * key to its position 0..capacity-1; that position indexes a slot array that
+ * Layout: an rte_hash (key = struct flow_key, the keyed hash of keyed_hash.h,
+ * bounded buckets with room for twice `capacity` keys, no overflow chains)
+ * maps a key to its position 0..capacity; that position indexes a slot array that
  * holds the entry and the links of a doubly-linked FIFO in insertion order.
  * Removing from the middle (take) is O(1) and leaves no holes, the oldest
  * entry is always the list head, and a full cache evicts it to make room.
@@ -53,6 +53,7 @@ struct syn_cache_stats {
 	uint64_t misses;         /* take() did not */
 	uint64_t evictions;      /* oldest entries dropped to make room */
 	uint64_t expired;        /* entries dropped by syn_cache_expire() */
+	uint64_t refused;        /* inserts refused: both buckets of the key full */
 };
 
 struct syn_cache;
@@ -70,7 +71,8 @@ void syn_cache_free(struct syn_cache *c);
  * Insert, or refresh in place if the key is already there (a retransmitted
  * SYN: the entry is overwritten and becomes the newest). A full cache first
  * evicts its oldest entry. Returns 0 for a new entry, 1 for an update,
- * negative errno on failure.
+ * negative errno on failure: -ENOSPC (counted in `refused`) when both
+ * buckets of the key are full, which the keyed hash makes improbable.
  */
 int syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		     const struct syn_cache_entry *e);

@@ -10,6 +10,7 @@
 #include <rte_eal.h>
 #include <rte_thash.h>
 
+#include "flow/keyed_hash.h"
 #include "rss.h"
 #include "worker.h"
 #include "../common/pktbuild.h"
@@ -132,6 +133,7 @@ static void
 test_sw_hash_symmetric(void **state)
 {
 	(void)state;
+	keyed_hash_set_seed(3);
 	srand(3);
 	for (uint16_t nw = 2; nw <= 8; nw += 3) {
 		uint8_t reta[RSS_SW_RETA_SIZE];
@@ -162,6 +164,33 @@ test_sw_hash_symmetric(void **state)
 	}
 }
 
+/* The steering hash is keyed: under another secret about 1 - 1/n of the
+ * flows land on another worker, so nobody can compute where a flow goes. */
+static void
+test_sw_hash_keyed(void **state)
+{
+	uint8_t reta[RSS_SW_RETA_SIZE];
+	unsigned moved = 0;
+
+	(void)state;
+	worker_build_sw_reta(reta, 4);
+	srand(5);
+	for (int it = 0; it < 4000; it++) {
+		struct pb_spec a = { .family = (it & 1) ? 6 : 4, .proto = IPPROTO_TCP,
+				     .flags = RTE_TCP_ACK_FLAG };
+		rand_bytes(a.src, 16);
+		rand_bytes(a.dst, 16);
+		a.sport = rand();
+		a.dport = rand();
+		keyed_hash_set_seed(11);
+		uint16_t o1 = owner_of(&a, reta);
+		keyed_hash_set_seed(12);
+		moved += owner_of(&a, reta) != o1;
+	}
+	/* 3000 expected */
+	assert_true(moved > 2700 && moved < 3300);
+}
+
 int
 main(void)
 {
@@ -170,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_reta),
 		cmocka_unit_test(test_rss_types),
 		cmocka_unit_test(test_sw_hash_symmetric),
+		cmocka_unit_test(test_sw_hash_keyed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

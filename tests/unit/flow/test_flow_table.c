@@ -24,6 +24,8 @@
 
 #include "flow/flow_table.h"
 
+#include "../common/crc_collide.h"
+
 static unsigned int table_seq;
 
 static struct flow_table *
@@ -957,6 +959,124 @@ test_random_against_model(void **state)
 
 /* ------------------------------------------------------------------ main */
 
+/*
+ * Hash flooding: 2,048 keys that share one CRC32C value under EVERY seed (the
+ * table's old hash; crc_collide.h). Under that hash they all want the same
+ * two buckets, so 16 fit and the rest are refused (full_drops). Under the
+ * keyed hash they spread: every insert succeeds, every key is found one by
+ * one and in bulk with precomputed hashes.
+ */
+static void
+test_crc_collisions_spread(void **state)
+{
+	enum { N = 2048 };
+	static struct flow_key keys[N];
+	static const struct flow_key *kp[N];
+	static uint32_t hashes[N];
+	static struct flow_entry *out[N];
+	struct crc_collide cc;
+	struct flow_table_stats st;
+	struct flow_table *t;
+	uint32_t old;
+
+	(void)state;
+	assert_true(crc_collide_init(&cc) >= CRC_COLLIDE_DIM);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t a;
+		uint16_t p;
+
+		crc_collide_member(&cc, rte_cpu_to_be_32(0xc6120001), rte_cpu_to_be_16(40000),
+				   i * 29 + 3, &a, &p);
+		flow_key_v4(&keys[i], a, rte_cpu_to_be_32(0xc6130001), p,
+			    rte_cpu_to_be_16(80), IPPROTO_TCP);
+		kp[i] = &keys[i];
+	}
+	/* they really are the attack: one CRC for all, whatever the seed */
+	for (uint32_t seed = 0; seed < 4; seed++) {
+		old = rte_hash_crc(&keys[0], sizeof(keys[0]), seed * 0x9e3779b9u);
+		for (uint32_t i = 1; i < N; i++)
+			assert_int_equal(rte_hash_crc(&keys[i], sizeof(keys[i]),
+						      seed * 0x9e3779b9u), old);
+	}
+
+	t = new_table(4 * N, NULL);
+	for (uint32_t i = 0; i < N; i++)
+		assert_non_null(ins(t, &keys[i], 1));
+	flow_table_get_stats(t, &st);
+	assert_int_equal(st.full_drops, 0);
+	assert_int_equal(st.count, N);
+	for (uint32_t i = 0; i < N; i++) {
+		assert_non_null(look(t, &keys[i]));
+		hashes[i] = flow_table_hash(t, &keys[i]);
+	}
+	assert_int_equal(flow_table_lookup_bulk_hash(t, kp, hashes, N, out), N);
+	assert_int_equal(flow_table_lookup_bulk(t, kp, N, out), N);
+	for (uint32_t i = 0; i < N; i++)
+		assert_ptr_equal(out[i], look(t, &keys[i]));
+	flow_table_free(t);
+}
+
+/*
+ * The whole class (65,536 keys, one CRC) over 4,096 buckets by the table
+ * hash: about 16 per bucket, none far above (a CRC puts all in one).
+ */
+static void
+test_crc_class_bucket_spread(void **state)
+{
+	enum { NB = 4096 };
+	static uint32_t occ[NB];
+	struct crc_collide cc;
+	uint32_t max = 0;
+
+	(void)state;
+	memset(occ, 0, sizeof(occ));
+	assert_true(crc_collide_init(&cc) >= CRC_COLLIDE_DIM);
+	for (uint32_t i = 0; i < (UINT32_C(1) << CRC_COLLIDE_DIM); i++) {
+		struct flow_key k;
+		uint32_t a;
+		uint16_t p;
+
+		crc_collide_member(&cc, rte_cpu_to_be_32(0xc6120001), rte_cpu_to_be_16(40000),
+				   i, &a, &p);
+		flow_key_v4(&k, a, rte_cpu_to_be_32(0xc6130001), p, rte_cpu_to_be_16(443),
+			    IPPROTO_TCP);
+		occ[flow_table_hash(NULL, &k) & (NB - 1)]++;
+	}
+	for (uint32_t b = 0; b < NB; b++)
+		max = RTE_MAX(max, occ[b]);
+	assert_true(max <= 48);
+}
+
+/* The process secret: a seed gives the same hashes again, another seed others. */
+static void
+test_keyed_hash_seed(void **state)
+{
+	struct flow_key k;
+	uint32_t h1, h2, same = 0;
+
+	(void)state;
+	keyed_hash_set_seed(1);
+	key4(&k, 7);
+	h1 = keyed_hash_flow_key(&k);
+	assert_int_equal(keyed_hash_rte_flow_key(&k, sizeof(k), 12345), h1);
+	keyed_hash_set_seed(2);
+	h2 = keyed_hash_flow_key(&k);
+	keyed_hash_set_seed(1);
+	assert_int_equal(keyed_hash_flow_key(&k), h1);
+	for (uint32_t i = 0; i < 64; i++) {
+		key4(&k, i);
+		keyed_hash_set_seed(2);
+		h2 = keyed_hash_flow_key(&k);
+		keyed_hash_set_seed(1);
+		same += keyed_hash_flow_key(&k) == h2;
+	}
+	assert_true(same < 2);
+	/* init after an explicit seed keeps it (tests stay deterministic) */
+	assert_int_equal(keyed_hash_init(), 0);
+	key4(&k, 7);
+	assert_int_equal(keyed_hash_flow_key(&k), h1);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -967,6 +1087,7 @@ eal_setup(void **state)
 			 "--log-level=error" };
 
 	(void)state;
+	keyed_hash_set_seed(1);   /* the same buckets on every run */
 	return rte_eal_init(RTE_DIM(argv), argv) < 0 ? -1 : 0;
 }
 
@@ -997,6 +1118,9 @@ main(void)
 		cmocka_unit_test(test_per_state_counts),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_crc_collisions_spread),
+		cmocka_unit_test(test_crc_class_bucket_spread),
+		cmocka_unit_test(test_keyed_hash_seed),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);

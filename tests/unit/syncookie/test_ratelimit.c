@@ -19,6 +19,7 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "flow/keyed_hash.h"
 #include "flow/flow_key.h"
 #include "syncookie/ratelimit.h"
 
@@ -31,6 +32,7 @@ eal_setup(void **state)
 			 "--log-level=error" };
 
 	(void)state;
+	keyed_hash_set_seed(1);   /* the same sets on every run */
 	return rte_eal_init(RTE_DIM(argv), argv) < 0 ? -1 : 0;
 }
 

@@ -20,8 +20,11 @@
 #include <rte_memory.h>
 
 #include "flow/flow_key.h"
+#include "flow/keyed_hash.h"
 #include "syncookie/syn_cache.h"
 #include "syncookie/syn_policy.h"
+
+#include "../common/crc_collide.h"
 
 static int
 eal_setup(void **state)
@@ -32,6 +35,7 @@ eal_setup(void **state)
 			 "--log-level=error" };
 
 	(void)state;
+	keyed_hash_set_seed(1);   /* the same buckets on every run */
 	return rte_eal_init(RTE_DIM(argv), argv) < 0 ? -1 : 0;
 }
 
@@ -498,6 +502,60 @@ test_policy_with_cache(void **state)
 	syn_cache_free(c);
 }
 
+/*
+ * Hash flooding: keys that share one CRC32C value under every seed (the
+ * cache's old hash; crc_collide.h) fill a cache to capacity and then churn
+ * through it. Under a CRC they all want one bucket pair: with bounded
+ * buckets 16 fit and the rest are refused, with the old chained buckets
+ * every insert walked one chain of up to `capacity` keys. Under the keyed
+ * hash nothing is refused: the cache holds exactly the newest `capacity`.
+ */
+static void
+test_crc_collisions_spread(void **state)
+{
+	struct crc_collide cc;
+	struct syn_cache_stats st;
+	struct syn_cache_entry e;
+	struct flow_key k;
+	struct syn_cache *c;
+	uint32_t cap, old = 0;
+
+	(void)state;
+	assert_true(crc_collide_init(&cc) >= CRC_COLLIDE_DIM);
+	c = syn_cache_create("sc_collide", 4096, SOCKET_ID_ANY);
+	assert_non_null(c);
+	cap = syn_cache_capacity(c);
+	for (uint32_t i = 0; i < 4 * cap; i++) {
+		uint32_t a;
+		uint16_t p;
+
+		crc_collide_member(&cc, rte_cpu_to_be_32(0xc6120001), rte_cpu_to_be_16(40000),
+				   i, &a, &p);
+		flow_key_v4(&k, a, rte_cpu_to_be_32(0xc6130001), p, rte_cpu_to_be_16(80), 6);
+		/* the attack: one CRC for all, whatever the seed */
+		if (i == 0)
+			old = rte_hash_crc(&k, sizeof(k), 0x12345678u);
+		assert_int_equal(rte_hash_crc(&k, sizeof(k), 0x12345678u), old);
+		entry_n(&e, i, i);
+		assert_int_equal(syn_cache_insert(c, &k, &e), 0);
+	}
+	syn_cache_stats_get(c, &st);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(st.inserts, 4 * cap);
+	assert_int_equal(st.evictions, 3 * cap);
+	assert_int_equal(syn_cache_count(c), cap);
+	for (uint32_t i = 0; i < 4 * cap; i++) {
+		uint32_t a;
+		uint16_t p;
+
+		crc_collide_member(&cc, rte_cpu_to_be_32(0xc6120001), rte_cpu_to_be_16(40000),
+				   i, &a, &p);
+		flow_key_v4(&k, a, rte_cpu_to_be_32(0xc6130001), p, rte_cpu_to_be_16(80), 6);
+		assert_int_equal(syn_cache_peek(c, &k, NULL), i >= 3 * cap ? 0 : -ENOENT);
+	}
+	syn_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -512,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_policy_auto_rate),
 		cmocka_unit_test(test_policy_auto_fill),
 		cmocka_unit_test(test_policy_with_cache),
+		cmocka_unit_test(test_crc_collisions_spread),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
