@@ -87,6 +87,12 @@ FAMILIES = {
 			"(state in the cookie only) or cache (client's options kept in the SYN cache)"),
 	"handshake_ack_valid": (COUNTER, "Client handshake ACKs validated, by method: cookie or cache"),
 	"syn_retransmit": (COUNTER, "Client SYNs for a flow already handed to the server"),
+	"handshake_ack_probe": (COUNTER, "Handshakes completed by a zero-window probe (the client's ACK was lost)"),
+	"handshake_ack_cache_miss": (COUNTER, "Good cookie ACKs whose SYN cache entry was gone and "
+				     "that carried no timestamp: the client was reset (it reconnects)"),
+	"syn_cache_conflicts": (COUNTER, "SYNs with another ISN for a tuple whose SYN cache entry was "
+				"pending: answered by cookie only, the entry kept"),
+	"syn_timeout_resets": (COUNTER, "Clients reset after the server never answered any SYN retransmission"),
 	"syn_to_server": (COUNTER, "SYNs sent to servers (first copies) after a validated handshake"),
 	"syn_to_server_retransmits": (COUNTER, "SYN retransmissions to servers"),
 	"syn_to_server_timeouts": (COUNTER, "Proxied handshakes given up: the server never answered"),
@@ -174,6 +180,10 @@ WORKER_KEYS = {
 	"ack_cookie_ok": ("handshake_ack_valid", {"method": "cookie"}),
 	"ack_cache_ok": ("handshake_ack_valid", {"method": "cache"}),
 	"syn_retransmit": ("syn_retransmit", {}),
+	"ack_probe": ("handshake_ack_probe", {}),
+	"ack_cache_miss": ("handshake_ack_cache_miss", {}),
+	"syn_cache_conflict": ("syn_cache_conflicts", {}),
+	"syn_timeout_rst": ("syn_timeout_resets", {}),
 	"syn_to_server": ("syn_to_server", {}),
 	"syn_to_server_retx": ("syn_to_server_retransmits", {}),
 	"syn_to_server_timeout": ("syn_to_server_timeouts", {}),

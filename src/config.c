@@ -245,7 +245,7 @@ config_defaults(struct synproxy_config *cfg)
 	sp->enabled = true;
 	sp->mode = CFG_MODE_AUTO;
 	sp->flow_table_size = 262144;
-	sp->timeout_syn_sent = 5;
+	sp->timeout_syn_sent = 16;     /* covers the default SYN backoff: 15 s */
 	sp->timeout_established = 7440;
 	sp->timeout_fin = 60;
 	sp->timeout_time_wait = 60;
@@ -1011,6 +1011,40 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The proxy gives up on a server that never answered (and resets the client)
+ * once the wait after its last SYN retransmission is over: retransmissions at
+ * retx, 3 retx, 7 retx... after the first SYN, then one more doubled wait,
+ * retx * (2^(retries + 1) - 1) in all (synproxy_pending.c). The flow must
+ * outlive that, with half a second for the housekeeping that walks both;
+ * else the retries past the timeout never happen and the client hangs.
+ */
+#define SYN_GIVEUP_SLACK_MS 500
+
+uint64_t
+config_syn_giveup_ms(const struct cfg_synproxy *sp)
+{
+	return (uint64_t)sp->syn_retransmit_ms * ((UINT64_C(2) << sp->syn_retries) - 1);
+}
+
+static int
+check_syn_backoff(const struct synproxy_config *cfg, const char *name, char *err, size_t errlen)
+{
+	const struct cfg_synproxy *sp = &cfg->synproxy;
+	uint64_t need_ms = config_syn_giveup_ms(sp) + SYN_GIVEUP_SLACK_MS;
+
+	if (!sp->enabled || (uint64_t)sp->timeout_syn_sent * 1000 >= need_ms)
+		return 0;
+	set_err(err, errlen,
+		"%s: synproxy.timeouts.syn_sent: %u s ends the handshake before the SYN retransmissions "
+		"to the server do (syn_retransmit_ms %u x (2^(syn_retries %u + 1) - 1) = %" PRIu64
+		" ms, + %u ms): raise timeouts.syn_sent to at least %" PRIu64
+		", or lower syn_retries or syn_retransmit_ms",
+		name, sp->timeout_syn_sent, sp->syn_retransmit_ms, sp->syn_retries,
+		config_syn_giveup_ms(sp), SYN_GIVEUP_SLACK_MS, (need_ms + 999) / 1000);
+	return -1;
+}
+
 /* jansson only says "near ..." for a duplicate key: find its path and place. */
 static void
 report_duplicate(const char *text, size_t len, const char *name, const json_error_t *je,
@@ -1073,7 +1107,7 @@ load_buffer(struct synproxy_config *cfg, const char *text, size_t len, const cha
 	config_defaults(tmp);
 	c = (struct vctx){ .name = name, .text = clean, .len = (size_t)clen,
 			   .err = err, .errlen = errlen };
-	if (parse_object(&c, root, top_fields, tmp) < 0)
+	if (parse_object(&c, root, top_fields, tmp) < 0 || check_syn_backoff(tmp, name, err, errlen) < 0)
 		goto out;
 	snprintf(tmp->path, sizeof(tmp->path), "%s", name);
 	*cfg = *tmp;

@@ -89,7 +89,7 @@ struct cfg_synproxy {
 	enum cfg_synproxy_mode mode;        /* default auto */
 	/* flow table */
 	uint32_t flow_table_size;           /* per worker, default 262144 */
-	uint32_t timeout_syn_sent;          /* seconds, default 5 */
+	uint32_t timeout_syn_sent;          /* seconds, default 16; >= the SYN backoff (config_syn_giveup_ms) */
 	uint32_t timeout_established;       /* default 7440 (2h04m, like conntrack) */
 	uint32_t timeout_fin;               /* default 60 */
 	uint32_t timeout_time_wait;         /* default 60 */
@@ -148,6 +148,13 @@ struct synproxy_config {
 
 /* Fill every default. */
 void config_defaults(struct synproxy_config *cfg);
+
+/*
+ * How long after its first SYN the proxy gives up on a silent server:
+ * syn_retransmit_ms * (2^(syn_retries + 1) - 1). A config whose
+ * timeouts.syn_sent is not at least that plus half a second is refused.
+ */
+uint64_t config_syn_giveup_ms(const struct cfg_synproxy *sp);
 
 /*
  * Parse and validate. On failure returns -1 and writes a message like

@@ -45,12 +45,16 @@ struct cookie_secrets;
 	X(syn_retransmit)      /* [drop] client SYN for a flow already handed to the server */ \
 	X(ack_cookie_ok)       /* handshake ACKs validated by the cookie */ \
 	X(ack_cache_ok)        /* handshake ACKs validated from the SYN cache */ \
+	X(ack_probe)           /* of those, zero-window probes (seq = ISN: the client's ACK was lost) */ \
+	X(ack_cache_miss)      /* good cookie ACKs whose SYN cache entry was gone (no TS): client reset */ \
+	X(syn_cache_conflict)  /* SYNs with another ISN for a tuple with a pending cache entry: cookie only */ \
 	X(ack_bad_cookie)      /* [drop] ACKs with no flow and a wrong cookie */ \
 	X(ack_bad)             /* [drop] handshake ACKs with bad checksum or options */ \
 	X(flow_full)           /* [drop] validated handshakes (or LAN SYNs) refused: flow table full */ \
 	X(syn_to_server)       /* SYNs sent to servers (first copies) */ \
 	X(syn_to_server_retx)  /* SYN retransmissions to servers */ \
 	X(syn_to_server_timeout) /* handshakes given up: server never answered */ \
+	X(syn_timeout_rst)     /* of those, clients reset after the last SYN retransmission went unanswered */ \
 	X(server_synack)       /* server SYN-ACKs completing a proxied handshake */ \
 	X(server_rst)          /* server refused (RST) a proxied handshake */ \
 	X(server_synack_bad)   /* [drop] unexpected SYN-ACKs (or segments) from the server before/after its handshake */ \

@@ -5,13 +5,20 @@
  *  1. Client SYN (no flow): answered with a SYN-ACK built in the same mbuf.
  *     Its ISN is a SYN cookie; with timestamps, the TSval's low bits carry
  *     window scale, SACK and finer MSS bits. While the SYN rate is low (auto
- *     mode) the client's exact options also go into the SYN cache. Nothing
- *     else is stored: a spoofed flood costs one hash and one transmit each.
- *     The zero window holds the client's data until the server has answered.
+ *     mode) the client's exact options also go into the SYN cache, and the
+ *     cookie says so (a SYN with another ISN never replaces a pending entry:
+ *     it gets a cookie-only SYN-ACK). Nothing else is stored: a spoofed
+ *     flood costs one hash and one transmit each. The zero window holds the
+ *     client's data until the server has answered.
  *  2. Client ACK (no flow): the cookie is checked first (one SipHash); a
- *     forged one is dropped without state. A valid one creates the flow
- *     (SYN_SENT) and the same mbuf becomes the SYN to the server, with the
- *     client's ISN and options (exact from the cache, else from the cookie).
+ *     forged one is dropped without state. If the ACK was lost, the client's
+ *     next segment does the same: its data (seq = ISN + 1, payload dropped,
+ *     the client sends it again once the window opens) or its zero-window
+ *     probe (seq = ISN, accepted by the same hash, cookie.h). A valid one
+ *     creates the flow (SYN_SENT) and the same mbuf becomes the SYN to the
+ *     server, with the client's ISN and options (exact from the cache, else
+ *     from the cookie). A "cached" cookie whose entry is gone, with no
+ *     timestamp to carry the options, gets a RST instead of a guess.
  *     A copy is kept for retransmission (synproxy_pending.c).
  *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
  *     are recorded, the server's options learned for the next SYN-ACKs, the
@@ -22,6 +29,8 @@
  * create state: counted once in syn_bad / ack_bad, with tcp_bad_csum or
  * tcp_bad_options saying which check failed.
  */
+#include <errno.h>
+
 #include <rte_tcp.h>
 
 #include "fwd/synproxy_int.h"
@@ -56,6 +65,26 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, stru
 	}
 }
 
+/* What the SYN-ACK offers the client: window scale and SACK only where they
+ * can come back with the ACK (can_carry: in the TS cookie or the cache). */
+static inline void
+client_opts(const struct synproxy_lcore *sp, const struct tcp_opts *o, const struct server_opts *so,
+	    bool ts, bool can_carry, struct cookie_opts *co)
+{
+	*co = (struct cookie_opts){
+		.mss = o->mss_present ? o->mss : COOKIE_MSS_DEFAULT,
+		.wscale = (can_carry && o->wscale != TCP_WSCALE_NONE && so->wscale != TCP_WSCALE_NONE)
+			  ? o->wscale : TCP_WSCALE_NONE,
+		.sack = can_carry && o->sack_perm && so->sack,
+		.ts = ts,
+		.ecn = 0,
+	};
+	/* What the client is told comes back with its ACK (TS cookie or cache):
+	 * the learned table may change in between. */
+	co->proxy_wscale = co->wscale == TCP_WSCALE_NONE ? TCP_WSCALE_NONE
+			   : (so->wscale == TCP_WSCALE_NONE ? sp->default_wscale : so->wscale);
+}
+
 /* Accepts: a client SYN with no flow. Counts syn_received, then
  * synack_sent_cookie|cache, or drops (syn_bad, syn_ratelimited). No state
  * is created (at most a SYN cache entry). */
@@ -88,24 +117,8 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
 			 sp->cache != NULL;
 	bool ts = o.ts_present && so.ts;
-	/* Window scale and SACK survive a cookie only inside the timestamp;
-	 * with the cache they need no room. */
-	bool can_carry = ts || use_cache;
-	struct cookie_opts co = {
-		.mss = o.mss_present ? o.mss : COOKIE_MSS_DEFAULT,
-		.wscale = (can_carry && o.wscale != TCP_WSCALE_NONE && so.wscale != TCP_WSCALE_NONE)
-			  ? o.wscale : TCP_WSCALE_NONE,
-		.sack = can_carry && o.sack_perm && so.sack,
-		.ts = ts,
-		.ecn = 0,
-	};
-	/* What the client is told comes back with its ACK (TS cookie or cache):
-	 * the learned table may change in between. */
-	co.proxy_wscale = co.wscale == TCP_WSCALE_NONE ? TCP_WSCALE_NONE
-			  : (so.wscale == TCP_WSCALE_NONE ? sp->default_wscale : so.wscale);
-	uint32_t tsval = 0;
-	uint32_t isn = cookie_encode_syn(sp->secrets, &sp->mss_table, k, s->seq, &co,
-					 sp->now_sec, sp->now_ms, &tsval);
+	struct cookie_opts co;
+	client_opts(sp, &o, &so, ts, ts || use_cache, &co);
 	if (use_cache) {
 		struct syn_cache_entry e = {
 			.client_isn = s->seq,
@@ -117,11 +130,25 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 			.window = s->win,
 			.proxy_wscale = co.proxy_wscale,
 		};
-		syn_cache_insert(sp->cache, k, &e);
-		sp->stats.synack_sent_cache++;
-	} else {
-		sp->stats.synack_sent_cookie++;
+		/* The cookie says "cached" only when the entry is there. Another
+		 * ISN's entry for this tuple is kept (its client may still ACK):
+		 * this SYN gets what a cookie alone can carry. */
+		int rc = syn_cache_insert_new(sp->cache, k, &e);
+		if (rc < 0) {
+			if (rc == -EEXIST)
+				sp->stats.syn_cache_conflict++;
+			use_cache = false;
+			client_opts(sp, &o, &so, ts, ts, &co);
+		}
 	}
+	co.cache = use_cache;
+	uint32_t tsval = 0;
+	uint32_t isn = cookie_encode_syn(sp->secrets, &sp->mss_table, k, s->seq, &co,
+					 sp->now_sec, sp->now_ms, &tsval);
+	if (use_cache)
+		sp->stats.synack_sent_cache++;
+	else
+		sp->stats.synack_sent_cookie++;
 
 	struct tcp_synack_opts opts = {
 		.mss = so.mss,
@@ -137,21 +164,24 @@ bad:
 	drop(sp, s->m, &sp->stats.syn_bad);
 }
 
-/* Accepts: a client ACK with no flow. Counts ack_cookie_ok|ack_cache_ok and
- * syn_to_server, or drops (ack_bad_cookie, ack_bad, flow_full). Leaves a new
- * flow in SYN_SENT. */
+/* Accepts: a client ACK with no flow (or its zero-window probe). Counts
+ * ack_cookie_ok|ack_cache_ok (ack_probe) and syn_to_server, or drops
+ * (ack_bad_cookie, ack_bad, flow_full), or answers a RST (ack_cache_miss).
+ * Leaves a new flow in SYN_SENT. */
 void
 wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, uint32_t hash)
 {
 	struct tcp_opts o;
 	struct cookie_opts co;
-	uint8_t mss_idx;
+	struct cookie_ack ca;
 
 	/* The cookie first: a forged ACK costs one SipHash and nothing else,
-	 * not even option parsing. */
-	if (cookie_check(sp->secrets, k, s->seq - 1, s->ack - 1, sp->now_sec, &mss_idx) != 0 ||
-	    mss_idx >= sp->mss_table.n) {
+	 * not even option parsing. A zero-length ACK may also be a window
+	 * probe after a lost ACK (seq = the ISN): the same hash checks it. */
+	bool zero_len = s->plen == 0 && !(s->flags & RTE_TCP_FIN_FLAG);
+	if (cookie_check_ack(sp->secrets, k, s->seq, s->ack, zero_len, sp->now_sec, &ca) != 0 ||
+	    ca.mss_idx >= sp->mss_table.n) {
 		drop(sp, s->m, &sp->stats.ack_bad_cookie);
 		return;
 	}
@@ -159,14 +189,14 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		sp->stats.tcp_bad_options++;
 		goto bad;
 	}
-	cookie_opts_from_ack(&sp->mss_table, mss_idx, o.ts_present, o.tsecr, &co);
+	cookie_opts_from_ack(&sp->mss_table, ca.mss_idx, o.ts_present, o.tsecr, &co);
 	if (unlikely(!seg_csum_ok(s))) {
 		sp->stats.tcp_bad_csum++;
 		goto bad;
 	}
 	struct syn_cache_entry ce;
-	bool cached = sp->cache != NULL && syn_cache_count(sp->cache) &&
-		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == s->seq - 1;
+	bool cached = ca.cache && sp->cache != NULL && syn_cache_count(sp->cache) &&
+		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == ca.client_isn;
 	uint16_t syn_win;
 	if (cached) {
 		co.mss = ce.mss;
@@ -176,20 +206,23 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		co.ts = !!(ce.flags & SYN_CACHE_F_TS);
 		syn_win = ce.window;
 		sp->stats.ack_cache_ok++;
+	} else if (ca.cache && !o.ts_present) {
+		/* The SYN-ACK's window scale and SACK came from an entry that is
+		 * gone (evicted, expired) and no timestamp carries them: rather
+		 * than guess, reset the client (RFC 9293: seq = its ack); it
+		 * reconnects. */
+		sp->stats.ack_cache_miss++;
+		out_rst_reply_to_client(sp, tx, s);
+		return;
 	} else {
-		/* The SYN's window is gone: the ACK's, unscaled, is as good. */
+		/* Cookie only (a "cached" one with a timestamp: the TS cookie
+		 * holds everything that SYN-ACK announced). The SYN's window
+		 * is gone: the ACK's, unscaled, is as good. */
 		syn_win = (uint16_t)RTE_MIN(scaled(s->win, co.wscale), 65535u);
 		sp->stats.ack_cookie_ok++;
-		if (!o.ts_present && sp->policy.mode == SYN_MODE_CACHE) {
-			/* Cache mode told this client a window scale that only
-			 * the (now evicted) entry remembered. Assume it did: the
-			 * server's windows are then scaled down for the client,
-			 * which can only understate them, never overrun. */
-			struct server_opts so;
-			server_opts_or_default(sp, k, &so);
-			co.proxy_wscale = so.wscale == TCP_WSCALE_NONE ? sp->default_wscale : so.wscale;
-		}
 	}
+	if (s->seq == ca.client_isn)
+		sp->stats.ack_probe++;
 	co.ts = co.ts && o.ts_present;
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
@@ -206,11 +239,11 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	fe->proxy_wscale = co.proxy_wscale;
 	fe->lan_wscale = TCP_WSCALE_NONE;
 	fe->client_mss = co.mss;
-	fe->client_isn = s->seq - 1;
+	fe->client_isn = ca.client_isn;
 	fe->proxy_isn = s->ack - 1;
 	fe->client_tsval = o.tsval;
 	fe->ts_delta = o.tsecr;          /* the proxy's TSval, until the server's is known */
-	fe->wan_end = s->seq;
+	fe->wan_end = ca.client_isn + 1;
 	fe->wan_maxwin = scaled(s->win, co.wscale);
 	fe->pending = UINT32_MAX;
 	fe->last_seen = sp->now_ms;

@@ -164,6 +164,33 @@ out_rst_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct se
 	out_segment(sp, tx, s, false, ROLE_WAN, &b);
 }
 
+/* The server never answered the last SYN retransmission -> a RST to the
+ * client, which believes it is connected, in the sequence space it knows;
+ * s is the SYN copy (client -> server direction), turned round. */
+static inline void
+out_rst_timeout_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+			  const struct flow_entry *fe)
+{
+	struct tcp_build b = {
+		.seq = fe->proxy_isn + 1, .ack = fe->client_isn + 1,
+		.flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, true, ROLE_WAN, &b);
+}
+
+/* Good cookie ACK whose cached options are gone -> the RST the client's
+ * stack accepts (RFC 9293: seq = the ACK's ack, no ACK flag). */
+static inline void
+out_rst_reply_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s)
+{
+	struct tcp_build b = {
+		.seq = s->ack, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, true, ROLE_WAN, &b);
+}
+
 /* Server challenge ACK (an older connection on the tuple) -> the RST the
  * client's stack would answer with (RFC 5961: seq = the ACK's ack). */
 static inline void

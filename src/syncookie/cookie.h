@@ -6,23 +6,55 @@
  * Sequence cookie. The ISN of the proxy's SYN-ACK is
  *
  *	cookie = client_isn + C
- *	C      = (t & 3) << 30 | ((mss_idx ^ (h >> 27)) & 7) << 27 | (h & 0x07ffffff)
- *	h      = low 32 bits of SipHash-2-4(secret[t & 3], flow_key || client_isn || t)
+ *	C      = (t & 3) << 30 | ((code ^ (h >> 26)) & 15) << 26 | (h & 0x03ffffff)
+ *	code   = mss_idx << 1 | cache     (cache: the SYN's options went to the SYN cache)
+ *	h      = low 32 bits of SipHash-2-4(secret[t & 3], flow_key || t)
  *	         (for IPv4 only the key's non-zero words: addresses, ports, family)
  *	t      = now_sec / period  (with a shared key: wall-clock seconds / period)
  *
  * The client's ACK gives back client_isn + 1 (its seq) and cookie + 1 (its ack),
- * so C can be recomputed from the ACK alone. The two period bits say which
- * secret to use, so a check costs exactly one SipHash; a cookie is good in the
- * period it was made and the next one (a lifetime of one to two periods).
- * t itself is hashed too, so a key that came round again after four periods
- * still cannot revive an old cookie.
+ * so C = ack - seq can be recomputed from the ACK alone. The two period bits
+ * say which secret to use, so a check costs exactly one SipHash; a cookie is
+ * good in the period it was made and the next one (a lifetime of one to two
+ * periods). t itself is hashed too, so a key that came round again after four
+ * periods still cannot revive an old cookie.
  *
- * The 3 MSS bits are masked with hash bits but NOT authenticated: a flip there
- * changes only the decoded MSS index. That is harmless - a peer that completes
- * the handshake could have offered any MSS in its SYN anyway - but an index
- * beyond the configured table must never be used, so cookie_decode_ack()
- * rejects it. The 27 hash bits give a forger a 2^-27 chance per guess.
+ * The client's ISN is added, not hashed (Linux's cookies are additive in the
+ * ISN too). That is what lets one hash check two ACKs: the SYN-ACK announces a
+ * zero window, so a client whose handshake ACK was lost has nothing to send
+ * but zero-window probes, and a probe carries seq = snd_una - 1 = client_isn
+ * itself. A zero-length ACK is therefore also accepted as C' = C - 1 (its seq
+ * is the ISN), checked against the same h: C and C - 1 share their period
+ * bits except when the low 30 bits of C are all zero, and then the probe
+ * reading is refused without a second hash (a real cookie ends in 2^30 - 1
+ * there once in 2^30 handshakes; such a client recovers only with data, whose
+ * seq is client_isn + 1). At most one reading can match, as C and C - 1
+ * differ in their hash bits. An ACK flood thus still costs one SipHash per
+ * ACK. What this gives away:
+ *  - a blind forger's odds per guess double for zero-length ACKs: each one
+ *    tests two values of C, 2^-25 instead of 2^-26 (data ACKs: 2^-26);
+ *  - an off-path forger learns nothing more: h depends on the secret, the
+ *    tuple and t, and C is never seen off the path. Someone who sees a
+ *    SYN-ACK learns C for that tuple and period and could complete the
+ *    handshake with another ISN - but the same observer can already replay
+ *    the client's own ACK, and gets no flow the real client could not make.
+ *
+ * The 4 code bits are masked with hash bits but NOT authenticated: a flip
+ * there changes only the decoded MSS index or the cache bit. That is harmless
+ * - a peer that completes the handshake could have offered any MSS in its SYN
+ * anyway, and the cache bit only decides whether a missing cache entry is an
+ * error (it resets the peer that flipped it) - but an index beyond the
+ * configured table must never be used, so cookie_decode_ack() rejects it. The
+ * 26 hash bits give a forger a 2^-26 chance per guess (Linux: 2^-24).
+ *
+ * Why the cache bit takes a hash bit rather than a TS cookie bit: the cache
+ * matters exactly for clients that sent no timestamp (with one, the TS cookie
+ * below carries everything the SYN-ACK announced, and a lost cache entry costs
+ * nothing). Without a timestamp there is no TS cookie to put the bit in, and
+ * without the bit a lost entry (evicted, expired) leaves the proxy guessing
+ * the window scale and SACK it told the client, and the windows end up wrong
+ * by a factor of 2^wscale. One hash bit buys certainty: a "cached" cookie
+ * whose entry is gone and whose ACK has no timestamp gets a RST.
  *
  * Timestamp cookie. When the client sent a timestamp option, the low 12 bits of
  * the SYN-ACK's TSval carry what the sequence cookie has no room for:
@@ -88,9 +120,10 @@
 #define COOKIE_MSS_DEFAULT    536     /* RFC 9293 default MSS */
 #define COOKIE_WSCALE_MAX     14      /* RFC 7323 limit */
 
-#define COOKIE_HASH_MASK      UINT32_C(0x07ffffff)
-#define COOKIE_MSS_SHIFT      27
+#define COOKIE_HASH_MASK      UINT32_C(0x03ffffff)
+#define COOKIE_CODE_SHIFT     26      /* code = mss_idx << 1 | cache, 4 bits */
 #define COOKIE_PERIOD_SHIFT   30
+#define COOKIE_LOW_MASK       UINT32_C(0x3fffffff)   /* all but the period bits */
 
 struct cookie_secrets {
 	uint64_t key[COOKIE_SLOTS][2];  /* SipHash k0/k1 per slot, slot = t & 3 */
@@ -113,7 +146,8 @@ struct cookie_opts {
 	uint8_t wscale;                 /* 0..14, or TCP_WSCALE_NONE */
 	uint8_t proxy_wscale;           /* announced to the client: 0..14, or NONE (TS cookie) */
 	uint8_t sack:1, ts:1, ecn:1,
-		mss_fine:2;             /* quarter within the MSS table step (TS cookie) */
+		mss_fine:2,             /* quarter within the MSS table step (TS cookie) */
+		cache:1;                /* the SYN's options are in the SYN cache (seq cookie) */
 };
 
 /*
@@ -179,10 +213,9 @@ cookie_period_counter(const struct cookie_secrets *s, uint32_t now_sec)
 	return (now_sec + off) / (s->period ? s->period : 1);
 }
 
-/* Low 32 bits of SipHash(secret[t & 3], flow_key || client_isn || t). */
+/* Low 32 bits of SipHash(secret[t & 3], flow_key || t). */
 static inline uint32_t
-cookie_hash(const struct cookie_secrets *s, const struct flow_key *k,
-	    uint32_t client_isn, uint32_t t)
+cookie_hash(const struct cookie_secrets *s, const struct flow_key *k, uint32_t t)
 {
 	const uint8_t *kb = (const uint8_t *)k;
 	uint64_t w[6];
@@ -192,7 +225,7 @@ cookie_hash(const struct cookie_secrets *s, const struct flow_key *k,
 		 * input packs into 3 words, 10 SipRounds instead of 16. */
 		w[0] = (uint64_t)k->wan_addr[0] | (uint64_t)k->lan_addr[0] << 32;
 		w[1] = siphash24_load_le64(kb + 32);
-		w[2] = (uint64_t)client_isn | (uint64_t)t << 32;
+		w[2] = (uint64_t)t;
 		return (uint32_t)siphash24_words(s->key[t & 3], w, 3);
 	}
 	w[0] = siphash24_load_le64(kb);
@@ -200,48 +233,85 @@ cookie_hash(const struct cookie_secrets *s, const struct flow_key *k,
 	w[2] = siphash24_load_le64(kb + 16);
 	w[3] = siphash24_load_le64(kb + 24);
 	w[4] = siphash24_load_le64(kb + 32);
-	w[5] = (uint64_t)client_isn | (uint64_t)t << 32;
+	w[5] = (uint64_t)t;
 	return (uint32_t)siphash24_6w(s->key[t & 3], w);
 }
 
-/* The SYN-ACK's ISN for this SYN. mss_idx comes from cookie_mss_encode(). */
+/* The SYN-ACK's ISN for this SYN. mss_idx comes from cookie_mss_encode();
+ * cache says the SYN's options went into the SYN cache. */
 static inline uint32_t
 cookie_make(const struct cookie_secrets *s, const struct flow_key *k,
-	    uint32_t client_isn, uint8_t mss_idx, uint32_t now_sec)
+	    uint32_t client_isn, uint8_t mss_idx, bool cache, uint32_t now_sec)
 {
 	uint32_t t = cookie_period_counter(s, now_sec);
-	uint32_t h = cookie_hash(s, k, client_isn, t);
+	uint32_t h = cookie_hash(s, k, t);
+	uint32_t code = (uint32_t)(mss_idx & 7) << 1 | (cache ? 1u : 0u);
 	uint32_t c;
 
 	c = (t & 3) << COOKIE_PERIOD_SHIFT |
-	    (((uint32_t)mss_idx ^ (h >> COOKIE_MSS_SHIFT)) & 7) << COOKIE_MSS_SHIFT |
+	    ((code ^ (h >> COOKIE_CODE_SHIFT)) & 15) << COOKIE_CODE_SHIFT |
 	    (h & COOKIE_HASH_MASK);
 	return client_isn + c;
 }
 
+/* What a good cookie ACK says. */
+struct cookie_ack {
+	uint32_t client_isn;    /* seq - 1, or seq itself for a zero-window probe */
+	uint8_t mss_idx;        /* 0..7, NOT checked against a table here */
+	bool cache;             /* the SYN-ACK's options came from the SYN cache */
+};
+
 /*
- * Check a cookie (the ACK's ack - 1) against client_isn (the ACK's seq - 1).
- * Returns 0 and the MSS index (0..7, NOT checked against a table here) if it
- * was made in the current or the previous period (keyed secrets: or the next
- * one, made by a box whose clock is ahead), -1 otherwise.
+ * Check the cookie of a handshake ACK (seq, ack as on the wire). The usual
+ * reading is client_isn = seq - 1; when zero_len (no payload, no SYN/FIN) the
+ * probe reading client_isn = seq is tried too, with the same hash (see the
+ * design comment). Returns 0 and fills *out if the cookie was made in the
+ * current or the previous period (keyed secrets: or the next one, made by a
+ * box whose clock is ahead), -1 otherwise.
  */
 static inline int
-cookie_check(const struct cookie_secrets *s, const struct flow_key *k,
-	     uint32_t client_isn, uint32_t cookie, uint32_t now_sec, uint8_t *mss_idx)
+cookie_check_ack(const struct cookie_secrets *s, const struct flow_key *k, uint32_t seq,
+		 uint32_t ack, bool zero_len, uint32_t now_sec, struct cookie_ack *out)
 {
 	uint32_t t_now = cookie_period_counter(s, now_sec);
-	uint32_t c = cookie - client_isn;
+	uint32_t c = ack - seq;          /* (ack - 1) - (seq - 1) */
 	uint32_t age = (t_now - (c >> COOKIE_PERIOD_SHIFT)) & 3;
-	uint32_t h;
+	uint32_t h, isn = seq - 1;
 
 	/* The period bits name the slot; "now" and "one ago" are accepted, and
 	 * with a shared key "one ahead" (age 3, i.e. -1) too. */
 	if (!(((0x3u | s->age_ok_extra) >> age) & 1))
 		return -1;
-	h = cookie_hash(s, k, client_isn, t_now - (age == 3 ? UINT32_MAX : age));
-	if ((c ^ h) & COOKIE_HASH_MASK)
+	h = cookie_hash(s, k, t_now - (age == 3 ? UINT32_MAX : age));
+	if ((c ^ h) & COOKIE_HASH_MASK) {
+		/* A probe: C = c - 1, in the same period (no borrow out of
+		 * the low 30 bits), else no second hash: refused. */
+		if (!zero_len || !(c & COOKIE_LOW_MASK) || (((c - 1) ^ h) & COOKIE_HASH_MASK))
+			return -1;
+		c--;
+		isn = seq;
+	}
+	uint32_t code = ((c ^ h) >> COOKIE_CODE_SHIFT) & 15;
+	out->client_isn = isn;
+	out->mss_idx = (uint8_t)(code >> 1);
+	out->cache = code & 1;
+	return 0;
+}
+
+/*
+ * Check a cookie (the ACK's ack - 1) against client_isn (the ACK's seq - 1),
+ * the usual reading only. Returns 0 and the MSS index (0..7, NOT checked
+ * against a table here), or -1, as cookie_check_ack().
+ */
+static inline int
+cookie_check(const struct cookie_secrets *s, const struct flow_key *k,
+	     uint32_t client_isn, uint32_t cookie, uint32_t now_sec, uint8_t *mss_idx)
+{
+	struct cookie_ack a;
+
+	if (cookie_check_ack(s, k, client_isn + 1, cookie + 1, false, now_sec, &a) != 0)
 		return -1;
-	*mss_idx = ((c ^ h) >> COOKIE_MSS_SHIFT) & 7;
+	*mss_idx = a.mss_idx;
 	return 0;
 }
 
@@ -352,7 +422,7 @@ cookie_encode_syn(const struct cookie_secrets *s, const struct cookie_mss_table 
 		o.mss_fine = fine;
 		*tsval = cookie_ts_make(ts_clock, &o);
 	}
-	return cookie_make(s, k, client_isn, idx, now_sec);
+	return cookie_make(s, k, client_isn, idx, client->cache, now_sec);
 }
 
 /*

@@ -164,9 +164,9 @@ syn_cache_free(struct syn_cache *c)
 	rte_free(c);
 }
 
-int
-syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
-		 const struct syn_cache_entry *e)
+static int
+cache_insert(struct syn_cache *c, const struct flow_key *k, const struct syn_cache_entry *e,
+	     bool keep_other_isn)
 {
 	hash_sig_t sig;
 	int32_t pos;
@@ -186,6 +186,10 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		return -ENOSPC;
 	}
 	if (c->slots[pos].next != SLOT_FREE) {
+		/* Another ISN on a pending tuple: a new connection, or a spoofed
+		 * SYN trying to change what the real client was told. Keep it. */
+		if (keep_other_isn && c->slots[pos].e.client_isn != e->client_isn)
+			return -EEXIST;
 		/* Retransmitted SYN: refresh it and make it the newest. */
 		c->slots[pos].e = *e;
 		fifo_unlink(c, (uint32_t)pos);
@@ -204,6 +208,20 @@ syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		c->st.evictions++;
 	}
 	return 0;
+}
+
+int
+syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
+		 const struct syn_cache_entry *e)
+{
+	return cache_insert(c, k, e, false);
+}
+
+int
+syn_cache_insert_new(struct syn_cache *c, const struct flow_key *k,
+		     const struct syn_cache_entry *e)
+{
+	return cache_insert(c, k, e, true);
 }
 
 int

@@ -77,6 +77,13 @@ void syn_cache_free(struct syn_cache *c);
 int syn_cache_insert(struct syn_cache *c, const struct flow_key *k,
 		     const struct syn_cache_entry *e);
 
+/*
+ * As syn_cache_insert(), but a key that holds an entry with another
+ * client_isn is left as it is: returns -EEXIST. (Same ISN: refreshed, 1.)
+ */
+int syn_cache_insert_new(struct syn_cache *c, const struct flow_key *k,
+			 const struct syn_cache_entry *e);
+
 /* Look up and remove; out may be NULL. 0, or -ENOENT if absent. */
 int syn_cache_take(struct syn_cache *c, const struct flow_key *k,
 		   struct syn_cache_entry *out);

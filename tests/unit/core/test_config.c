@@ -973,6 +973,34 @@ test_truncations(void **state)
 }
 
 /* Random byte damage to the bare-metal sample: never a crash, always a verdict. */
+/* timeouts.syn_sent must outlive the SYN retransmissions to the server. */
+static void
+test_syn_backoff_check(void **state)
+{
+	struct synproxy_config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(config_syn_giveup_ms(&cfg.synproxy), 15000);   /* 1 + 2 + 4 + 8 s */
+	assert_true((uint64_t)cfg.synproxy.timeout_syn_sent * 1000 >= 15500);
+	expect_ok(&cfg, "{" PORTS "\"log_level\": \"info\"}");
+	/* the old default, 5 s, is too short for 3 retries at 1 s */
+	expect_error("{" PORTS "\"synproxy\": {\"timeouts\": {\"syn_sent\": 5}}}",
+		     "t.json: synproxy.timeouts.syn_sent: 5 s ends the handshake before the SYN "
+		     "retransmissions to the server do (syn_retransmit_ms 1000 x (2^(syn_retries 3 + 1)"
+		     " - 1) = 15000 ms, + 500 ms): raise timeouts.syn_sent to at least 16");
+	expect_error("{" PORTS "\"synproxy\": {\"timeouts\": {\"syn_sent\": 15}}}",
+		     "t.json: synproxy.timeouts.syn_sent: 15 s");
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {\"timeouts\": {\"syn_sent\": 5}, \"syn_retries\": 1}}");
+	assert_int_equal(config_syn_giveup_ms(&cfg.synproxy), 3000);
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {\"timeouts\": {\"syn_sent\": 2}, \"syn_retransmit_ms\": 200,"
+		  " \"syn_retries\": 2}}");
+	expect_error("{" PORTS "\"synproxy\": {\"timeouts\": {\"syn_sent\": 600}, \"syn_retransmit_ms\": 60000,"
+		     " \"syn_retries\": 10}}", "t.json: synproxy.timeouts.syn_sent: 600 s");
+	/* not proxying: nothing to retransmit */
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {\"enabled\": false, \"timeouts\": {\"syn_sent\": 1}}}");
+}
+
 static void
 test_mutations(void **state)
 {
@@ -1096,6 +1124,7 @@ main(void)
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_syn_backoff_check),
 		cmocka_unit_test(test_secret_file),
 	};
 

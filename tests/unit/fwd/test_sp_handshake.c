@@ -402,7 +402,9 @@ test_bogus_ack(void **state)
 	/* with a SYN answered, an ACK for a neighbouring ISN still fails */
 	syn_ok(&c);
 	seg_in(&c, true, ACK, c.client_isn + 2, c.proxy_isn + 1, 1000, NULL, 0);
-	seg_in(&c, true, ACK, c.client_isn + 1, c.proxy_isn + 2, 1000, NULL, 0);
+	/* (ack - seq = C + 2; C + 1 would read as a window probe of a client
+	 * whose ISN is client_isn + 1: the ISN is added, not hashed, cookie.h) */
+	seg_in(&c, true, ACK, c.client_isn + 1, c.proxy_isn + 3, 1000, NULL, 0);
 	expect_tx(0, 0);
 	assert_int_equal(st()->ack_bad_cookie, 4);
 	assert_int_equal(nflows(), 0);
@@ -591,6 +593,163 @@ test_cookie_age(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, world_teardown)
 
+/* ================================================================ a lost handshake ACK */
+
+/* The client's zero-window probe after its ACK was lost: seq = its ISN. */
+static void
+send_probe(const struct conn *c, uint16_t payload)
+{
+	struct optspec o = ts_opt(c->cli_tsval + 300, c->proxy_tsval);
+	seg_in(c, true, ACK, c->client_isn, c->proxy_isn + 1, c->cli_ackwin,
+	       c->proxy_ts ? &o : NULL, payload);
+}
+
+static void
+check_probe_completes(enum cfg_synproxy_mode mode, int family, bool ts)
+{
+	struct conn c;
+	struct view syn, ack, upd;
+
+	world_start(mode, NULL);
+	conn_init(&c, family, 60);
+	c.cli_ts = ts;
+	syn_ok(&c);
+	/* the handshake ACK is lost; the probe completes the handshake */
+	send_probe(&c, 0);
+	expect_tx(1, 0);
+	view_take(ROLE_LAN, &syn);
+	assert_dir(&syn, &c, true);
+	assert_int_equal(syn.flags, RTE_TCP_SYN_FLAG);
+	assert_int_equal(syn.seq, c.client_isn);
+	if (mode == CFG_MODE_CACHE)
+		assert_int_equal(syn.o.mss, c.cli_mss);
+	else   /* the cookie's MSS: never above the client's */
+		assert_true(syn.o.mss <= c.cli_mss && syn.o.mss >= 1220);
+	c.syn_o = syn.o;
+	view_free(&syn);
+	assert_int_equal(st()->ack_probe, 1);
+	assert_int_equal(st()->ack_cookie_ok + st()->ack_cache_ok, 1);
+	assert_int_equal(st()->ack_cache_ok, mode == CFG_MODE_CACHE ? 1 : 0);
+	assert_int_equal(nstate(FLOW_S_SYN_SENT), 1);
+	/* a second probe waits like any early segment */
+	send_probe(&c, 0);
+	expect_tx(0, 0);
+	assert_int_equal(st()->early_data_drop, 1);
+	do_server_synack(&c, &ack, &upd);
+	assert_int_equal(upd.ack, c.client_isn + 1);
+	assert_int_equal(upd.seq, c.proxy_isn + 1);
+	assert_true(upd.win > 0);
+	view_free(&ack);
+	view_free(&upd);
+	exchange(&c, 0, 0, 10);
+	world_end();
+}
+
+static void
+test_lost_ack_probe_v4_cookie(void **state)
+{
+	(void)state;
+	check_probe_completes(CFG_MODE_COOKIE, 4, true);
+}
+
+static void
+test_lost_ack_probe_v6_cache(void **state)
+{
+	(void)state;
+	check_probe_completes(CFG_MODE_CACHE, 6, true);
+}
+
+static void
+test_lost_ack_probe_no_ts_cache(void **state)
+{
+	(void)state;
+	check_probe_completes(CFG_MODE_CACHE, 4, false);
+}
+
+/* Only a zero-length segment reads as a probe; one seq further is no probe. */
+static void
+test_lost_ack_probe_only_zero_length(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 4, 61);
+	syn_ok(&c);
+	send_probe(&c, 10);
+	seg_in(&c, true, ACK | RTE_TCP_FIN_FLAG, c.client_isn, c.proxy_isn + 1, 1000, NULL, 0);
+	seg_in(&c, true, ACK, c.client_isn - 1, c.proxy_isn + 1, 1000, NULL, 0);
+	expect_tx(0, 0);
+	assert_int_equal(st()->ack_bad_cookie, 3);
+	assert_int_equal(st()->ack_probe, 0);
+	assert_int_equal(nflows(), 0);
+	world_end();
+}
+
+/* The client's data after a lost ACK (seq = ISN + 1): the handshake
+ * completes, the payload is dropped (it is sent again once the window opens). */
+static void
+test_lost_ack_data(void **state)
+{
+	struct conn c;
+	struct view syn, ack, upd;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, NULL);
+	conn_init(&c, 6, 62);
+	syn_ok(&c);
+	send_ack3(&c, 200);
+	expect_tx(1, 0);
+	view_take(ROLE_LAN, &syn);
+	assert_int_equal(syn.flags, RTE_TCP_SYN_FLAG);
+	assert_int_equal(syn.seq, c.client_isn);
+	assert_int_equal(syn.plen, 0);
+	c.syn_o = syn.o;
+	view_free(&syn);
+	assert_int_equal(st()->early_data_drop, 1);
+	assert_int_equal(st()->ack_probe, 0);
+	do_server_synack(&c, &ack, &upd);
+	view_free(&ack);
+	view_free(&upd);
+	exchange(&c, 0, 0, 10);
+	world_end();
+}
+
+/* A SYN with another ISN leaves a pending cache entry alone: it is answered
+ * from the cookie alone, and the first client still completes from the cache. */
+static void
+test_cache_entry_kept_for_other_isn(void **state)
+{
+	struct conn a, b;
+	struct view sa;
+
+	(void)state;
+	world_start(CFG_MODE_CACHE, NULL);
+	conn_init(&a, 4, 63);
+	a.cli_ts = false;
+	do_syn(&a, &sa);
+	assert_int_equal(sa.o.wscale, world.cfg.synproxy.default_wscale);
+	view_free(&sa);
+	b = a;
+	b.client_isn = a.client_isn + 0x10000;
+	do_syn(&b, &sa);
+	/* no timestamp: the cookie alone cannot carry a scale or SACK */
+	assert_int_equal(sa.o.wscale, WS_NONE);
+	assert_false(sa.o.sack_perm);
+	view_free(&sa);
+	assert_int_equal(st()->syn_cache_conflict, 1);
+	assert_int_equal(st()->synack_sent_cache, 1);
+	assert_int_equal(st()->synack_sent_cookie, 1);
+	/* the same ISN again (a retransmission) refreshes the entry */
+	syn_ok(&a);
+	assert_int_equal(st()->syn_cache_conflict, 1);
+	assert_int_equal(st()->synack_sent_cache, 2);
+	ack3_ok(&a);
+	assert_int_equal(st()->ack_cache_ok, 1);
+	assert_int_equal(a.syn_o.wscale, a.cli_ws);
+	world_end();
+}
+
 int
 main(void)
 {
@@ -619,6 +778,12 @@ main(void)
 		T(test_syn_bad_options),
 		T(test_bad_csum_stays_bad),
 		T(test_cookie_age),
+		T(test_lost_ack_probe_v4_cookie),
+		T(test_lost_ack_probe_v6_cache),
+		T(test_lost_ack_probe_no_ts_cache),
+		T(test_lost_ack_probe_only_zero_length),
+		T(test_lost_ack_data),
+		T(test_cache_entry_kept_for_other_isn),
 	};
 
 	return cmocka_run_group_tests_name("synproxy_handshake", tests, world_eal_setup, world_eal_teardown);

@@ -22,6 +22,7 @@
 #include <rte_mempool.h>
 #include <rte_tcp.h>
 
+#include "config.h"
 #include "parse.h"
 #include "syncookie/cookie.h"
 #include "../common/pktbuild.h"
@@ -54,7 +55,7 @@ test_syn_retransmit(void **state)
 
 	/* retransmissions at +100 and +300 (backoff), identical to the first */
 	static const struct { uint32_t at; uint16_t n; } steps[] = {
-		{ 99, 0 }, { 100, 1 }, { 299, 0 }, { 300, 1 }, { 699, 0 }, { 700, 0 }, { 3000, 0 },
+		{ 99, 0 }, { 100, 1 }, { 299, 0 }, { 300, 1 }, { 699, 0 },
 	};
 	for (unsigned i = 0; i < RTE_DIM(steps); i++) {
 		world.now_ms = T0 + steps[i].at;
@@ -69,15 +70,107 @@ test_syn_retransmit(void **state)
 		}
 	}
 	assert_int_equal(st()->syn_to_server_retx, 2);
-	assert_int_equal(occ().pending_syn, 0);
+	assert_int_equal(occ().pending_syn, 1);
 	assert_int_equal(nstate(FLOW_S_SYN_SENT), 1);
 
-	/* the server never answered: the flow times out */
+	/* the wait after the last one (400 ms) is over: 100 * (2^3 - 1) = 700 ms
+	 * after the first SYN, both ends are reset in their own spaces */
+	assert_int_equal(config_syn_giveup_ms(&world.cfg.synproxy), 700);
+	world.now_ms = T0 + 700;
+	sweep();
+	expect_tx(1, 1);
+	struct view r;
+	view_take(ROLE_LAN, &r);
+	assert_dir(&r, &c, true);
+	assert_int_equal(r.flags, RTE_TCP_RST_FLAG);
+	assert_int_equal(r.seq, c.client_isn + 1);
+	view_free(&r);
+	view_take(ROLE_WAN, &r);
+	assert_dir(&r, &c, false);
+	assert_int_equal(r.flags, RTE_TCP_RST_FLAG | ACK);
+	assert_int_equal(r.seq, c.proxy_isn + 1);
+	assert_int_equal(r.ack, c.client_isn + 1);
+	view_free(&r);
+	assert_int_equal(nflows(), 0);
+	assert_int_equal(occ().pending_syn, 0);
+	assert_int_equal(st()->syn_to_server_timeout, 1);
+	assert_int_equal(st()->syn_timeout_rst, 1);
 	world.now_ms = T0 + world.cfg.synproxy.timeout_syn_sent * 1000 + 1;
 	sweep();
 	expect_tx(0, 0);
-	assert_int_equal(nflows(), 0);
 	assert_int_equal(st()->syn_to_server_timeout, 1);
+	world_end();
+}
+
+/* No retries: the client is still reset, after one retransmit interval. */
+static void
+tweak_no_retry(struct cfg_synproxy *c)
+{
+	c->syn_retransmit_ms = 250;
+	c->syn_retries = 0;
+}
+
+static void
+test_syn_no_retries_reset(void **state)
+{
+	struct conn c;
+	struct view r;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, tweak_no_retry);
+	conn_init(&c, 6, 28);
+	c.nb_vlan = 1;
+	syn_ok(&c);
+	ack3_ok(&c);
+	world.now_ms = T0 + 249;
+	sweep();
+	expect_tx(0, 0);
+	world.now_ms = T0 + 250;
+	sweep();
+	expect_tx(1, 1);
+	view_take(ROLE_WAN, &r);
+	assert_dir(&r, &c, false);   /* VLAN tag kept, addresses turned round */
+	assert_int_equal(r.flags, RTE_TCP_RST_FLAG | ACK);
+	assert_int_equal(r.seq, c.proxy_isn + 1);
+	view_free(&r);
+	world_tx_drop();
+	assert_int_equal(st()->syn_to_server_retx, 0);
+	assert_int_equal(st()->syn_timeout_rst, 1);
+	assert_int_equal(nflows(), 0);
+	world_end();
+}
+
+/* Without a pending slot there is nothing to build a RST from: the flow just
+ * expires when timeouts.syn_sent says. */
+static void
+tweak_short(struct cfg_synproxy *c)
+{
+	c->syn_retransmit_ms = 100;
+	c->syn_retries = 1;
+	c->timeout_syn_sent = 1;
+}
+
+static void
+test_syn_sent_expiry_after_giveup(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	world_start(CFG_MODE_COOKIE, tweak_short);
+	conn_init(&c, 4, 29);
+	syn_ok(&c);
+	ack3_ok(&c);
+	world.now_ms = T0 + 100;
+	sweep();
+	expect_tx(1, 0);
+	world_tx_drop();
+	/* 300 ms: give up, well before the 1 s flow timeout */
+	world.now_ms = T0 + 300;
+	sweep();
+	expect_tx(1, 1);
+	world_tx_drop();
+	assert_int_equal(st()->syn_timeout_rst, 1);
+	assert_int_equal(st()->flows_expired, 0);
 	world_end();
 }
 
@@ -121,6 +214,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_syn_retransmit),
 		T(test_syn_retransmit_stops_on_synack),
+		T(test_syn_no_retries_reset),
+		T(test_syn_sent_expiry_after_giveup),
 	};
 
 	return cmocka_run_group_tests_name("synproxy_pending", tests, world_eal_setup, world_eal_teardown);

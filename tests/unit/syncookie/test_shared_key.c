@@ -371,7 +371,7 @@ test_different_keys_do_not(void **state)
 			uint32_t isn = (uint32_t)rng();
 
 			random_flow(&k);
-			uint32_t c1 = cookie_make(&a.s, &k, isn, 3, box_now(&a, WALL0));
+			uint32_t c1 = cookie_make(&a.s, &k, isn, 3, false, box_now(&a, WALL0));
 			good += cookie_check(&r, &k, isn, c1, 5000, &idx) == 0;
 		}
 		assert_int_equal(good, 0);
@@ -400,7 +400,7 @@ test_clock_off_then_fixed(void **state)
 	flow_key_v4(&k, 0xc6120001, 0xc6130001, 40000, 80, 6);
 	box_tick(&a, sec);
 	box_tick(&b, sec);
-	c = cookie_make(&a.s, &k, isn, 5, box_now(&a, sec));
+	c = cookie_make(&a.s, &k, isn, 5, false, box_now(&a, sec));
 	assert_int_equal(cookie_check(&b.s, &k, isn, c, box_now(&b, sec), &idx), -1);
 	/* NTP steps B's clock: the next tick moves its period counter. */
 	b.skew = 0;
@@ -453,13 +453,13 @@ test_keyed_window_and_rotation(void **state)
 
 		assert_int_equal(cookie_secrets_init_keyed(&r, P, master, now + (uint32_t)(d * P),
 							   now + (uint32_t)(d * P)), 0);
-		c = cookie_make(&r, &k, isn, 2, now + (uint32_t)(d * P));
+		c = cookie_make(&r, &k, isn, 2, false, now + (uint32_t)(d * P));
 		assert_int_equal(cookie_check(&s, &k, isn, c, now + 5, &idx), want);
 	}
 	/* Random secrets keep the old window: a cookie from t + 1 is refused. */
 	assert_int_equal(cookie_secrets_init(&r, P, now), 0);
 	{
-		uint32_t c = cookie_make(&r, &k, isn, 2, now + P);
+		uint32_t c = cookie_make(&r, &k, isn, 2, false, now + P);
 
 		assert_int_equal(cookie_check(&r, &k, isn, c, now + P, &idx), 0);
 		assert_int_equal(cookie_check(&r, &k, isn, c, now, &idx), -1);

@@ -191,6 +191,43 @@ test_update_in_place(void **state)
 	syn_cache_free(c);
 }
 
+/* insert_new keeps a pending entry against a SYN with another ISN. */
+static void
+test_insert_new_keeps_other_isn(void **state)
+{
+	struct syn_cache *c = syn_cache_create("sc_keep", 16, SOCKET_ID_ANY);
+	struct syn_cache_entry e1, e2, out;
+	struct flow_key k, k2;
+
+	(void)state;
+	assert_non_null(c);
+	key_n(&k, 7);
+	key_n(&k2, 8);
+	entry_n(&e1, 7, 10);
+	entry_n(&e2, 8, 20);      /* same key, another ISN */
+	assert_int_equal(syn_cache_insert_new(c, &k, &e1), 0);
+	assert_int_equal(syn_cache_insert_new(c, &k, &e2), -EEXIST);
+	assert_int_equal(syn_cache_peek(c, &k, &out), 0);
+	assert_entry_eq(&out, &e1);
+	/* the same ISN refreshes it */
+	e2 = e1;
+	e2.created_ms = 30;
+	e2.mss = 1400;
+	assert_int_equal(syn_cache_insert_new(c, &k, &e2), 1);
+	assert_int_equal(syn_cache_peek(c, &k, &out), 0);
+	assert_entry_eq(&out, &e2);
+	/* other keys are unaffected, and the plain insert still replaces */
+	entry_n(&e2, 8, 20);
+	assert_int_equal(syn_cache_insert_new(c, &k2, &e2), 0);
+	assert_int_equal(syn_cache_insert(c, &k, &e2), 1);
+	assert_int_equal(syn_cache_take(c, &k, &out), 0);
+	assert_entry_eq(&out, &e2);
+	/* once taken, another ISN may come in */
+	assert_int_equal(syn_cache_insert_new(c, &k, &e1), 0);
+	assert_int_equal(syn_cache_count(c), 2);
+	syn_cache_free(c);
+}
+
 static void
 test_eviction_oldest_first(void **state)
 {
@@ -563,6 +600,7 @@ main(void)
 		cmocka_unit_test(test_create_args),
 		cmocka_unit_test(test_insert_take),
 		cmocka_unit_test(test_update_in_place),
+		cmocka_unit_test(test_insert_new_keeps_other_isn),
 		cmocka_unit_test(test_eviction_oldest_first),
 		cmocka_unit_test(test_fill_to_capacity),
 		cmocka_unit_test(test_expire),
