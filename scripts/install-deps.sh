@@ -10,7 +10,7 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libcmocka-dev
 	meson ninja-build pkg-config gcc python3
 	# the namespace demo and the end-to-end tests
-	iproute2 ethtool iputils-ping curl iperf3 hping3 netsniff-ng python3-scapy
+	iproute2 ethtool iputils-ping curl iperf3 hping3 netsniff-ng python3-scapy nftables
 	tcpdump tshark netcat-openbsd
 	# promtool, which checks the exporter's output (tests/e2e/exporter.sh)
 	prometheus
