@@ -38,6 +38,11 @@
  *    SYN-ACK learns C for that tuple and period and could complete the
  *    handshake with another ISN - but the same observer can already replay
  *    the client's own ACK, and gets no flow the real client could not make.
+ *  - a late segment of an earlier connection on the same tuple, within the
+ *    cookie's lifetime and after the proxy forgot its flow, validates if it
+ *    acknowledged as many bytes as it sent (ack - seq = C, e.g. a bare ACK
+ *    after SYN and FIN only). The server then gets a SYN; the client's stack
+ *    resets the window update that follows. Linux's cookies share this.
  *
  * The 4 code bits are masked with hash bits but NOT authenticated: a flip
  * there changes only the decoded MSS index or the cache bit. That is harmless
