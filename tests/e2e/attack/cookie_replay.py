@@ -127,7 +127,13 @@ def main():
 				(src, sport ^ 1, good_seq, good_ack),                         # other port
 				(atk.spoofed(fam, rng), sport, good_seq, good_ack),           # other address
 				(src, sport, (good_seq + 2) & 0xffffffff, good_ack),          # other client ISN
-				(src, sport, good_seq, good_ack ^ (1 << rng.randrange(27))),  # other hash bits
+				# other hash bits: 1..25. Bit 26 is the cache bit and 27..29
+				# the MSS index, unauthenticated (a flip only changes what the
+				# cookie says of the peer's own SYN); raising bit 0 makes
+				# ack - seq = C + 1, the window-probe reading of a client whose
+				# ISN is one more. Both are handshakes whoever knows C (this
+				# attacker, from the SYN-ACK) can make anyway (cookie.h).
+				(src, sport, good_seq, good_ack ^ (1 << rng.randrange(1, 26))),
 				(src, sport, good_seq,                                        # current period's bits
 				 (good_ack & 0x3fffffff) | ((((good_ack >> 30) + 1) & 3) << 30)),
 			]
