@@ -118,6 +118,10 @@ FAMILIES = {
 	"non_tcp_pass": (COUNTER, "Non-TCP IP packets bridged"),
 	"bad_pass": (COUNTER, "Malformed frames from the LAN bridged untouched"),
 	"alloc_fail": (COUNTER, "Packet buffer (mbuf) allocation failures"),
+	"restored_flows": (COUNTER, "Flows taken over from the previous process's state file (--restore)"),
+	"restore_expired_flows": (COUNTER, "Flows in the state file that aged out during the restart gap"),
+	"restore_refused": (COUNTER, "State files refused (corrupt, truncated, other format version, "
+			    "unmappable worker placement): the proxy started empty"),
 	# tables
 	"flow_table_entries": (GAUGE, "Flows in the worker's flow table"),
 	"flow_table_capacity": (GAUGE, "Flows the worker's flow table can hold"),
@@ -207,6 +211,9 @@ WORKER_KEYS = {
 	"non_tcp_pass": ("non_tcp_pass", {}),
 	"bad_pass": ("bad_pass", {}),
 	"alloc_fail": ("alloc_fail", {}),
+	"restored_flows": ("restored_flows", {}),
+	"restore_expired": ("restore_expired_flows", {}),
+	"restore_refused": ("restore_refused", {}),
 	"flows": ("flow_table_entries", {}),
 	"flow_capacity": ("flow_table_capacity", {}),
 	"flow_table_bytes": ("flow_table_bytes", {}),

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -52,6 +53,7 @@ enum ftype {
 	FT_ALLOW,       /* synproxy.allow */
 	FT_DENY,        /* synproxy.deny */
 	FT_SECRET_FILE, /* synproxy.secret_file: a path, checked and read at load */
+	FT_STATE_FILE,  /* synproxy.state_file: a path whose directory exists */
 };
 
 struct field {
@@ -189,6 +191,7 @@ static const struct field synproxy_fields[] = {
 	F_OBJECT("timeouts", timeout_fields),
 	F_UINT(CFG, "cookie_period", synproxy.cookie_period, 2, 3600),
 	{ .key = "secret_file", .type = FT_SECRET_FILE },
+	{ .key = "state_file", .type = FT_STATE_FILE },
 	{ .key = "mss_table", .type = FT_MSS_TABLE },
 	F_UINT(CFG, "syn_cache_size", synproxy.syn_cache_size, 1024, 16777216),
 	F_UINT(CFG, "auto_syn_rate", synproxy.auto_syn_rate, 1, 100000000),
@@ -467,6 +470,43 @@ parse_secret_file(struct vctx *c, const json_t *v, struct cfg_synproxy *sp)
 	if (keyfile_load(path, sp->secret_key, why, sizeof(why)) != 0)
 		return fail(c, "%s: %s", path, why);
 	memcpy(sp->secret_file, path, json_string_length(v) + 1);
+	return 0;
+}
+
+/*
+ * synproxy.state_file: where SIGUSR2 writes the handover state and --restore
+ * reads it (state/handover.h). An absolute path to a file (not a directory)
+ * in a directory that exists, so a typo fails at load, not at the stop.
+ */
+static int
+parse_state_file(struct vctx *c, const json_t *v, struct cfg_synproxy *sp)
+{
+	char dir[CFG_PATH_LEN];
+	struct stat st;
+	const char *path, *slash;
+
+	if (!json_is_string(v))
+		return fail(c, "expected a file name, got %s", type_name(v));
+	path = json_string_value(v);
+	if (json_string_length(v) == 0 || json_string_length(v) >= CFG_PATH_LEN ||
+	    strlen(path) != json_string_length(v))
+		return fail(c, "must be 1..%d characters", CFG_PATH_LEN - 1);
+	if (path[0] != '/')
+		return fail(c, "\"%s\" is not an absolute path", path);
+	slash = strrchr(path, '/');
+	if (slash[1] == '\0')
+		return fail(c, "\"%s\" names a directory, not a file", path);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (dir[0] == '\0')
+		strcpy(dir, "/");
+	if (stat(dir, &st) != 0)
+		return fail(c, "directory %s of \"%s\": %s", dir, path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(c, "%s (in \"%s\") is not a directory", dir, path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return fail(c, "\"%s\" exists and is not a regular file", path);
+	memcpy(sp->state_file, path, json_string_length(v) + 1);
 	return 0;
 }
 
@@ -895,6 +935,8 @@ parse_field(struct vctx *c, const json_t *v, const struct field *f, void *base)
 				      f->type == FT_DENY);
 	case FT_SECRET_FILE:
 		return parse_secret_file(c, v, &((struct synproxy_config *)base)->synproxy);
+	case FT_STATE_FILE:
+		return parse_state_file(c, v, &((struct synproxy_config *)base)->synproxy);
 	}
 	return fail(c, "internal error: unknown field type");
 }
@@ -1298,6 +1340,8 @@ render_field(const struct field *f, const void *base)
 	case FT_SECRET_FILE:
 		/* The path only, never the key; absent when unset (random secrets). */
 		return cfg->synproxy.secret_file[0] ? json_string(cfg->synproxy.secret_file) : NULL;
+	case FT_STATE_FILE:
+		return cfg->synproxy.state_file[0] ? json_string(cfg->synproxy.state_file) : NULL;
 	}
 	return json_null();
 }

@@ -97,6 +97,7 @@ struct cfg_synproxy {
 	/* cookies */
 	uint32_t cookie_period;             /* seconds between secret rotations, default 64 */
 	char secret_file[CFG_PATH_LEN];     /* shared cookie key file; "" = random secrets (default) */
+	char state_file[CFG_PATH_LEN];      /* handover state (SIGUSR2 / --restore); "" = none (default) */
 	uint8_t secret_key[32];             /* its master key (keyfile.h), read once at load; never rendered */
 	uint16_t mss_table[CFG_MAX_MSS_TABLE]; /* ascending; default 536 1220 1330 1360 1400 1440 1452 1460 */
 	uint8_t mss_table_len;

@@ -2,7 +2,7 @@
 /*
  * main.c - dpdk-synproxy: command line, startup, the control loop, shutdown.
  *
- *   dpdk-synproxy [EAL options] -- [--config FILE] [--check] [--help] [--version]
+ *   dpdk-synproxy [EAL options] -- [--config FILE] [--check] [--restore] [--help] [--version]
  *
  * The config is read and validated before EAL touches any device, so a bad
  * file costs nothing. The main lcore then does control only: telemetry (its
@@ -31,6 +31,7 @@
 #include "app.h"
 #include "port.h"
 #include "fwd/synproxy.h"
+#include "state/handover_ctl.h"
 
 #ifndef SYNPROXY_VERSION
 #define SYNPROXY_VERSION "dev"
@@ -41,13 +42,15 @@ struct app app;
 static void
 usage(const char *prog)
 {
-	printf("Usage: %s [EAL options] -- [--config FILE] [--check] [--help] [--version]\n"
+	printf("Usage: %s [EAL options] -- [--config FILE] [--check] [--restore] [--help] [--version]\n"
 	       "\n"
 	       "Inline TCP SYN proxy: a transparent bridge between a LAN and a WAN port.\n"
 	       "  --config FILE  JSON configuration (comments allowed); without it the embedded\n"
 	       "                 namespace-demo default is used (ports net_af_packet0 = lan,\n"
 	       "                 net_af_packet1 = wan)\n"
 	       "  --check        validate the configuration, print it with defaults filled, exit\n"
+	       "  --restore      take over the connections in synproxy.state_file, written by\n"
+	       "                 the previous process on SIGUSR2 (a missing file: start empty)\n"
 	       "  --version      print the version\n"
 	       "  --help         this text\n"
 	       "\n"
@@ -59,6 +62,7 @@ usage(const char *prog)
 struct app_opts {
 	const char *config;
 	int check;
+	int restore;
 };
 
 /* Options after "--". Returns 0 to go on, 1 to exit 0, -1 to exit 1. */
@@ -68,6 +72,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "restore", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -80,6 +85,7 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'k': o->check = 1; break;
+		case 'r': o->restore = 1; break;
 		case 'h': usage("dpdk-synproxy"); return 1;
 		case 'v': printf("dpdk-synproxy %s (DPDK %s)\n", SYNPROXY_VERSION, rte_version()); return 1;
 		default:
@@ -99,6 +105,17 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
+	worker_quit = true;
+}
+
+/* SIGUSR2: stop like SIGTERM, then write the state for the next process. */
+static volatile sig_atomic_t handover_requested;
+
+static void
+on_handover(int sig)
+{
+	(void)sig;
+	handover_requested = 1;
 	worker_quit = true;
 }
 
@@ -253,7 +270,7 @@ print_totals(void)
 int
 main(int argc, char **argv)
 {
-	struct app_opts opts = { NULL, 0 };
+	struct app_opts opts = { NULL, 0, 0 };
 	char msg[CFG_ERR_LEN];
 	int sep = -1, ret;
 
@@ -285,6 +302,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	if (opts.restore && app.cfg.synproxy.state_file[0] == '\0') {
+		fprintf(stderr, "dpdk-synproxy: --restore needs synproxy.state_file in the config\n");
+		return 1;
+	}
+
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "dpdk-synproxy: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -295,9 +317,14 @@ main(int argc, char **argv)
 	app.start_tsc = rte_get_tsc_cycles();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR2, on_handover);
 
 	struct cookie_secrets *secrets = NULL;
+	struct handover_ctl handover = { .loaded = false };
 	int rc = 1;
+	/* the state is read and checked before any port starts */
+	if (opts.restore)
+		handover_ctl_load(&handover);
 	if (port_resolve(&app.cfg, msg, sizeof(msg)) != 0)
 		goto fail;
 	unsigned data_room = RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -321,11 +348,18 @@ main(int argc, char **argv)
 		SP_LOG(WARNING, "pdump unavailable (needs a multi-process EAL, not --in-memory): "
 		       "dpdk-dumpcap cannot attach");
 
+	/* ...and in the tables before any worker polls a port */
+	if (opts.restore)
+		handover_ctl_apply(&handover);
+
 	for (uint16_t i = 0; i < app.nb_workers; i++)
 		rte_eal_remote_launch(worker_main, app.workers[i], app.workers[i]->lcore_id);
 	printf("dpdk-synproxy %s: forwarding started: %u worker(s), lan '%s' <-> wan '%s', synproxy %s\n",
 	       SYNPROXY_VERSION, app.nb_workers, port_infos[ROLE_LAN].name, port_infos[ROLE_WAN].name,
 	       app.cfg.synproxy.enabled ? "on" : "off");
+	if (opts.restore)
+		printf("dpdk-synproxy: handover: forwarding resumed at %" PRIu64 " ms (unix)\n",
+		       handover_wall_ms());
 	fflush(stdout);
 
 	uint64_t hz = rte_get_timer_hz(), next_rotate = 0;
@@ -341,10 +375,19 @@ main(int argc, char **argv)
 	for (uint16_t i = 0; i < app.nb_workers; i++)
 		worker_drain_inbox(app.workers[i]);
 	rc = 0;
+	if (handover_requested && app.cfg.synproxy.state_file[0] == '\0') {
+		SP_LOG(WARNING, "SIGUSR2 without synproxy.state_file: plain stop, no handover");
+	} else if (handover_requested) {
+		printf("dpdk-synproxy: handover: forwarding stopped at %" PRIu64 " ms (unix)\n",
+		       handover_wall_ms());
+		if (handover_ctl_save() != 0)
+			rc = 1;
+	}
 	print_totals();
 	goto out;
 fail:
 	fprintf(stderr, "dpdk-synproxy: %s\n", msg);
+	handover_image_free(&handover.img);
 	worker_quit = true;
 out:
 	rte_pdump_uninit();

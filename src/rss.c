@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_ip.h>
+#include <rte_thash.h>
 
 #include "common.h"
 #include "flow/keyed_hash.h"
@@ -192,4 +193,39 @@ rss_sw_hash(const uint8_t *frame, const struct pkt_meta *m)
 		return hash_endpoints(ip->src_addr, ip->dst_addr, 4, sp, dp);
 	}
 	return 0;
+}
+
+uint32_t
+rss_sw_hash_key(const struct flow_key *k)
+{
+	if (k->family == FLOW_AF_INET)
+		return hash_endpoints(&k->wan_addr[0], &k->lan_addr[0], 4, k->wan_port, k->lan_port);
+	return hash_endpoints(k->wan_addr, k->lan_addr, 16, k->wan_port, k->lan_port);
+}
+
+uint32_t
+rss_toeplitz_key(const struct flow_key *k)
+{
+	uint8_t key[RSS_KEY_MAX];
+	uint32_t in[RTE_THASH_V6_L4_LEN];
+	uint32_t ports = (uint32_t)rte_be_to_cpu_16(k->wan_port) << 16 |
+			 rte_be_to_cpu_16(k->lan_port);
+	unsigned i;
+
+	/* the input of a v4 TCP hash is src, dst, then the two ports in
+	 * one word (struct rte_ipv4_tuple); the symmetric key makes the
+	 * order of the endpoints irrelevant */
+	rss_symmetric_key(key, sizeof(key));
+	if (k->family == FLOW_AF_INET) {
+		in[0] = rte_be_to_cpu_32(k->wan_addr[0]);
+		in[1] = rte_be_to_cpu_32(k->lan_addr[0]);
+		in[2] = ports;
+		return rte_softrss(in, RTE_THASH_V4_L4_LEN, key);
+	}
+	for (i = 0; i < 4; i++) {
+		in[i] = rte_be_to_cpu_32(k->wan_addr[i]);
+		in[4 + i] = rte_be_to_cpu_32(k->lan_addr[i]);
+	}
+	in[8] = ports;
+	return rte_softrss(in, RTE_THASH_V6_L4_LEN, key);
 }

@@ -24,6 +24,7 @@
 #include <rte_ethdev.h>
 
 #include "parse.h"
+#include "flow/flow_key.h"
 
 #define RSS_KEY_MAX 64
 #define RSS_SW_RETA_SIZE 256   /* software RETA: a power of two */
@@ -62,5 +63,24 @@ enum steer_mode rss_port_setup(uint16_t port_id, const struct rte_eth_dev_info *
  * frames hash to 0.
  */
 uint32_t rss_sw_hash(const uint8_t *frame, const struct pkt_meta *m);
+
+/* The same value as rss_sw_hash() gives for any frame of the flow k (either
+ * direction): where a restored flow goes in software steering. */
+uint32_t rss_sw_hash_key(const struct flow_key *k);
+
+/* The Toeplitz hash a NIC computes for the flow k with the symmetric key of
+ * rss_symmetric_key() (either direction gives the same): where a restored
+ * flow goes in hardware RSS, through the RETA of rss_build_reta(). */
+uint32_t rss_toeplitz_key(const struct flow_key *k);
+
+/* The queue a NIC programmed by rss_port_setup (STEER_HW_KEY) picks for
+ * hash h: RETA entry h % reta_size, which holds that index % nb_queues. */
+static inline uint16_t
+rss_reta_queue(uint32_t h, uint16_t reta_size, uint16_t nb_queues)
+{
+	if (reta_size == 0 || nb_queues == 0)
+		return 0;
+	return (uint16_t)((h % reta_size) % nb_queues);
+}
 
 #endif

@@ -448,3 +448,51 @@ flow_table_get_stats(const struct flow_table *t, struct flow_table_stats *out)
 		return;
 	*out = t->stats;
 }
+
+int
+flow_table_foreach(const struct flow_table *t, flow_visit_cb cb, void *arg)
+{
+	uint32_t w, words;
+
+	if (t == NULL || cb == NULL)
+		return -EINVAL;
+	words = (t->capacity + 63) / 64;
+	for (w = 0; w < words; w++) {
+		uint64_t bits;
+
+		for (bits = t->live[w]; bits != 0; bits &= bits - 1) {
+			uint32_t pos = w * 64 + rte_bsf64(bits);
+			struct flow_key key;
+			int ret;
+
+			if (flow_table_get_key(t, pos, &key) != 0)
+				continue;
+			ret = cb(arg, &key, &t->slots[pos].e);
+			if (ret != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int
+flow_table_insert_state(struct flow_table *t, const struct flow_key *k,
+			const struct flow_entry *e)
+{
+	struct flow_entry *ne;
+	uint32_t before;
+
+	if (t == NULL || k == NULL || e == NULL || e->state >= FLOW_S_MAX)
+		return -EINVAL;
+	before = t->stats.count;
+	ne = flow_table_insert(t, k, flow_table_hash(t, k), e->last_seen);
+	if (ne == NULL)
+		return -ENOSPC;
+	if (t->stats.count == before)
+		return -EEXIST;
+	*ne = *e;
+	ne->state = FLOW_S_FREE;       /* as inserted: set_state moves the count */
+	ne->pending = UINT32_MAX;
+	flow_table_set_state(t, ne, (enum flow_state)e->state);
+	return 0;
+}

@@ -250,4 +250,22 @@ size_t flow_table_memory_estimate(uint32_t capacity);
 size_t flow_table_memory(const struct flow_table *t);
 double flow_table_bytes_per_flow(const struct flow_table *t);
 
+/*
+ * State handover (state/handover.h). flow_table_foreach calls cb on every
+ * live entry in position order, read-only; a nonzero return stops the walk
+ * and is returned. Not for the data path: it reads the whole bitmap.
+ */
+typedef int (*flow_visit_cb)(void *arg, const struct flow_key *key,
+			     const struct flow_entry *entry);
+int flow_table_foreach(const struct flow_table *t, flow_visit_cb cb, void *arg);
+
+/*
+ * Insert a key with a whole entry (a flow restored from a state file): the
+ * entry is copied, counted under its state, pending reset to UINT32_MAX.
+ * 0, -EEXIST (key already present, nothing changed), -ENOSPC (full),
+ * -EINVAL (bad argument or state).
+ */
+int flow_table_insert_state(struct flow_table *t, const struct flow_key *k,
+			    const struct flow_entry *e);
+
 #endif

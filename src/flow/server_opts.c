@@ -118,3 +118,20 @@ server_opts_get_stats(const struct server_opts_table *t,
 		return;
 	*out = t->stats;
 }
+
+int
+server_opts_foreach(const struct server_opts_table *t, server_opts_visit_cb cb, void *arg)
+{
+	if (t == NULL || cb == NULL)
+		return -EINVAL;
+	for (uint32_t i = 0; i < t->nb_slots; i++) {
+		int ret;
+
+		if (!t->slots[i].o.valid)
+			continue;
+		ret = cb(arg, &t->slots[i]);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

@@ -136,4 +136,10 @@ void server_opts_forget(struct server_opts_table *t, const struct flow_key *k);
 void server_opts_get_stats(const struct server_opts_table *t,
 			   struct server_opts_stats *out);
 
+/* State handover: call cb on every learned server (slot order), read-only;
+ * a nonzero return stops the walk and is returned. Restore goes through
+ * server_opts_learn() with now_ms set back by the entry's age. */
+typedef int (*server_opts_visit_cb)(void *arg, const struct server_opts_slot *slot);
+int server_opts_foreach(const struct server_opts_table *t, server_opts_visit_cb cb, void *arg);
+
 #endif

@@ -79,7 +79,10 @@ struct cookie_secrets;
 	X(bad_pass)            /* malformed frames from the LAN bridged untouched */ \
 	X(bad_drop)            /* [drop] malformed IP frames from the WAN */ \
 	X(flows_expired)       /* flows removed by timeout */ \
-	X(alloc_fail)          /* mbuf allocation failures */
+	X(alloc_fail)          /* mbuf allocation failures */ \
+	X(restored_flows)      /* flows taken over from a state file (--restore) */ \
+	X(restore_expired)     /* flows in the state file that aged out during the restart gap */ \
+	X(restore_refused)     /* state files refused (corrupt, truncated, other version, unmappable); worker 0 */
 
 struct synproxy_stats {
 #define X(n) uint64_t n;
@@ -118,6 +121,27 @@ void synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts,
  * retransmissions, LAN queue). */
 #define SYNPROXY_HK_TX_MAX 64
 void synproxy_housekeeping(struct synproxy_lcore *sp, struct tx_sink *tx, uint32_t now_ms);
+
+/*
+ * State handover (state/handover.h), control lcore only, workers stopped.
+ * _export appends this worker's flows, learned server options and SYN cache
+ * to img with ages relative to now_ms. _restore_* put one record back; age_ms
+ * already includes the restart gap. A record that aged out is skipped
+ * (returns 1); 0 restored; negative errno when the table refused it.
+ */
+struct handover_image;
+struct handover_flow;
+struct handover_learned;
+struct handover_syn;
+int synproxy_state_export(const struct synproxy_lcore *sp, uint16_t worker, uint32_t now_ms,
+			  struct handover_image *img);
+int synproxy_restore_flow(struct synproxy_lcore *sp, const struct handover_flow *f,
+			  uint32_t age_ms, uint32_t now_ms);
+int synproxy_restore_learned(struct synproxy_lcore *sp, const struct handover_learned *l,
+			     uint32_t age_ms, uint32_t now_ms);
+int synproxy_restore_syn(struct synproxy_lcore *sp, const struct handover_syn *s,
+			 uint32_t age_ms, uint32_t now_ms);
+void synproxy_count_restore_refused(struct synproxy_lcore *sp);
 
 /* For telemetry. */
 const struct synproxy_stats *synproxy_lcore_stats(const struct synproxy_lcore *sp);

@@ -300,3 +300,25 @@ syn_cache_stats_get(const struct syn_cache *c, struct syn_cache_stats *st)
 	else
 		*st = c->st;
 }
+
+int
+syn_cache_foreach(const struct syn_cache *c, syn_cache_visit_cb cb, void *arg)
+{
+	uint32_t i, n = 0;
+
+	if (c == NULL || cb == NULL)
+		return -EINVAL;
+	/* n bounds the walk even if the links were ever damaged */
+	for (i = c->head; i != SLOT_NIL && i < c->capacity && n < c->count;
+	     i = c->slots[i].next, n++) {
+		void *kp;
+		int ret;
+
+		if (rte_hash_get_key_with_position(c->h, (int32_t)i, &kp) != 0)
+			continue;
+		ret = cb(arg, kp, &c->slots[i].e);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

@@ -104,4 +104,13 @@ uint32_t syn_cache_count(const struct syn_cache *c);
 uint32_t syn_cache_capacity(const struct syn_cache *c);
 void syn_cache_stats_get(const struct syn_cache *c, struct syn_cache_stats *st);
 
+/*
+ * State handover: call cb on every entry, oldest first (so re-inserting them
+ * in the order seen rebuilds the same FIFO); a nonzero return stops the walk
+ * and is returned. Restore goes through syn_cache_insert().
+ */
+typedef int (*syn_cache_visit_cb)(void *arg, const struct flow_key *key,
+				  const struct syn_cache_entry *e);
+int syn_cache_foreach(const struct syn_cache *c, syn_cache_visit_cb cb, void *arg);
+
 #endif
