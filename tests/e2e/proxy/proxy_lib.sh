@@ -55,7 +55,7 @@ px_config() {
 EOF
 }
 
-# (Re)start the proxy on a config: px_start CONFIG [WORKERS]
+# (Re)start the proxy on a config: px_start CONFIG [WORKERS [PROXY ARGS...]]
 # A running proxy is stopped first and must exit cleanly. Its log is kept
 # as proxy.N.log: proxy_start truncates proxy.log only once the new process
 # runs, so proxy_wait_started could otherwise find the old instance's
@@ -64,6 +64,7 @@ EOF
 PX_RESTARTS=0
 px_start() {
 	local cfg=$1 workers=${2:-1} i
+	shift $(($# < 2 ? $# : 2))
 	if [ -n "$PROXY_PID" ]; then
 		proxy_stop TERM 20
 		[ "$PROXY_RC" = 0 ] || e2e_fail "the proxy exited with '$PROXY_RC' when stopped"
@@ -72,7 +73,7 @@ px_start() {
 		PX_RESTARTS=$((PX_RESTARTS + 1))
 		mv "$NETNS_LOGDIR/proxy.log" "$NETNS_LOGDIR/proxy.$PX_RESTARTS.log"
 	fi
-	proxy_start "$workers" --config "$cfg"
+	proxy_start "$workers" --config "$cfg" "$@"
 	proxy_wait_started 60
 	for ((i = 0; i < 100; i++)); do
 		timeout 10 python3 "$PX_DIR/stats.py" "$PROXY_FILE_PREFIX" >/dev/null 2>&1 && break
