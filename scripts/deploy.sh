@@ -16,6 +16,9 @@
 #                                           --file-prefix SYNPROXY_FILE_PREFIX (synproxy),
 #                                           SYNPROXY_EAL_ARGS; the binary is SYNPROXY_BIN or
 #                                           dpdk-synproxy from PATH or this tree's build/
+#   deploy.sh run --restore --config FILE   the same, and take over the connections of the
+#                                           previous process: adds --restore when the config
+#                                           names a synproxy.state_file and that file exists
 #
 # bind refuses an interface that is up, has addresses or routes (it is likely
 # carrying traffic, maybe your SSH session) unless --force, which takes it down
@@ -31,6 +34,7 @@ HUGEPAGES=${HUGEPAGES_PY:-dpdk-hugepages.py}
 SYSFS=${DEPLOY_SYSFS:-/sys}      # the tests point this at a fake tree
 PROC=${DEPLOY_PROC:-/proc}       # likewise (meminfo, mounts)
 FORCE=0
+RESTORE=0
 WORKERS=
 CONFIG=
 
@@ -248,6 +252,19 @@ for p in json.loads(text)["ports"]:
     print(p["name"])' <<<"$out" || die "cannot read the ports from the --check output of $CONFIG"
 }
 
+# The config's synproxy.state_file, or nothing.
+config_state_file() {
+	local bin out
+	bin=$(synproxy_bin)
+	out=$("$bin" -- --config "$CONFIG" --check 2>&1) || die "the config does not pass --check: $out"
+	python3 -c '
+import json, sys
+text = sys.stdin.read()
+text = text[:text.rindex("\nconfig OK")]
+print(json.loads(text).get("synproxy", {}).get("state_file", ""))' <<<"$out" ||
+		die "cannot read synproxy.state_file from the --check output of $CONFIG"
+}
+
 is_pci() { [[ $1 =~ ^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]]; }
 
 # Reserve SIZE of hugepages unless at least that much is reserved, and mount.
@@ -293,7 +310,7 @@ cmd_prepare() {
 }
 
 cmd_run() {
-	local names n bin workers eal=()
+	local names n bin workers state eal=() app=()
 	names=$(config_ports) || exit 1
 	bin=$(synproxy_bin)
 	workers=$(($(nproc) - 1))
@@ -305,8 +322,17 @@ cmd_run() {
 	done
 	# shellcheck disable=SC2206  # split on purpose: several EAL arguments
 	[ -z "${SYNPROXY_EAL_ARGS:-}" ] || eal+=(${SYNPROXY_EAL_ARGS})
-	note "exec $bin ${eal[*]} -- --config $CONFIG"
-	exec "$bin" "${eal[@]}" -- --config "$CONFIG"
+	app=(--config "$CONFIG")
+	if [ "$RESTORE" = 1 ]; then
+		state=$(config_state_file) || exit 1
+		if [ -n "$state" ] && [ -f "$state" ]; then
+			app+=(--restore)
+		else
+			note "no state file${state:+ $state} to restore: starting empty"
+		fi
+	fi
+	note "exec $bin ${eal[*]} -- ${app[*]}"
+	exec "$bin" "${eal[@]}" -- "${app[@]}"
 }
 
 [ $# -gt 0 ] || { usage; exit 2; }
@@ -314,6 +340,7 @@ args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--force) FORCE=1 ;;
+	--restore) RESTORE=1 ;;
 	--workers) WORKERS=${2:?--workers needs a number}; shift ;;
 	--config) CONFIG=${2:?--config needs a file}; shift ;;
 	--status) args+=(status) ;;

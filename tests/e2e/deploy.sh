@@ -170,6 +170,21 @@ assert_eq "run exit code" 0 "$RC"
 assert_eq "run: the proxy's arguments" \
 	"-l 0-3 --file-prefix synproxy -a 0000:05:00.0 -a 0000:05:00.1 --no-huge -m 64 -- --config $T/svc.json" \
 	"$(cat "$T/run.args")"
+# run --restore adds --restore only when the config's state file exists.
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c.setdefault("synproxy", {})["state_file"] = sys.argv[2]; json.dump(c, open(sys.argv[3], "w"))' \
+	"$T/svc.json" "$T/proxy.state" "$T/svc-state.json"
+rm -f "$T/proxy.state" "$T/run.args"
+SYNPROXY_BIN=$T/fakebin SYNPROXY_LCORES=0-3 run "$T/run2.out" run --restore --config "$T/svc-state.json"
+assert_eq "run --restore without a state file: exit code" 0 "$RC"
+assert_eq "run --restore without a state file: no --restore" \
+	"-l 0-3 --file-prefix synproxy -a 0000:05:00.0 -a 0000:05:00.1 -- --config $T/svc-state.json" \
+	"$(cat "$T/run.args")"
+assert_contains "run --restore without a state file" "no state file $T/proxy.state to restore" "$T/run2.out"
+install -m 600 /dev/null "$T/proxy.state"
+SYNPROXY_BIN=$T/fakebin SYNPROXY_LCORES=0-3 run "$T/run3.out" run --restore --config "$T/svc-state.json"
+assert_eq "run --restore with a state file: --restore passed" \
+	"-l 0-3 --file-prefix synproxy -a 0000:05:00.0 -a 0000:05:00.1 -- --config $T/svc-state.json --restore" \
+	"$(cat "$T/run.args")"
 run "$T/unbind4.out" unbind
 assert_eq "unbind after prepare" 0 "$RC"
 e2e_pass

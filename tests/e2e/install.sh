@@ -6,7 +6,7 @@
 # verify (on a copy whose paths point into the temporary root, so the
 # commands it names exist), and says what the service needs: prepare/run
 # through deploy.sh, Restart=on-failure, unlimited memlock, the DPDK
-# capabilities, and (for now) a plain SIGTERM stop with no reload or handover.
+# capabilities, and the handover: stop by SIGUSR2, start with --restore.
 source "$(dirname "$0")/lib.sh"
 
 BUILD=$(dirname "$(dirname "$PROXY_BIN")")
@@ -71,12 +71,13 @@ compgen -G "$ROOT$SYSCONF/dpdk-synproxy/*.new.*" >/dev/null && e2e_fail "a tempo
 U=$ROOT$UNIT
 grep -q '^ExecReload=' "$U" && e2e_fail "the unit has an ExecReload (not yet: the live reload comes later)"
 assert_contains "unit: start binds and reserves" "ExecStartPre=+$SHARE/scripts/deploy.sh prepare --config $CONF" "$U"
-assert_contains "unit: start runs the proxy" "ExecStart=$SHARE/scripts/deploy.sh run --config $CONF" "$U"
+assert_contains "unit: start runs the proxy, restoring" "ExecStart=$SHARE/scripts/deploy.sh run --restore --config $CONF" "$U"
 assert_contains "unit: the binary" "Environment=SYNPROXY_BIN=$BINDIR/dpdk-synproxy" "$U"
 assert_contains "unit: the settings" "EnvironmentFile=-$SYSCONF/default/dpdk-synproxy" "$U"
 assert_contains "unit" "Restart=on-failure" "$U"
 assert_contains "unit" "LimitMEMLOCK=infinity" "$U"
-assert_contains "unit" "KillSignal=SIGTERM" "$U"
+assert_contains "unit: stop hands over" "KillSignal=SIGUSR2" "$U"
+assert_contains "unit: the handover has a bound" "TimeoutStopSec=" "$U"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$U")
 for c in CAP_IPC_LOCK CAP_SYS_ADMIN CAP_SYS_RAWIO CAP_DAC_OVERRIDE CAP_NET_ADMIN CAP_NET_RAW; do
 	[[ " $caps " == *" $c "* ]] || e2e_fail "unit: $c missing from CapabilityBoundingSet ($caps)"

@@ -1093,6 +1093,53 @@ test_secret_file(void **state)
 	rmdir(dir);
 }
 
+/*
+ * synproxy.state_file: an absolute path to a file in a directory that
+ * exists; rendered as given; unset by default.
+ */
+static void
+test_state_file(void **state)
+{
+	char dir[] = "/tmp/sp-cfgstate.XXXXXX", doc[512], want[256];
+	struct synproxy_config cfg, back;
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"state_file\": \"%s/ho.state\"}\n}", dir);
+	expect_ok(&cfg, doc);
+	snprintf(want, sizeof(want), "%s/ho.state", dir);
+	assert_string_equal(cfg.synproxy.state_file, want);
+	text = config_to_json(&cfg);
+	assert_non_null(strstr(text, want));
+	expect_ok(&back, text);
+	assert_string_equal(back.synproxy.state_file, want);
+	free(text);
+	expect_ok(&cfg, "{\n" PORTS "  \"mtu\": 1500\n}");
+	assert_string_equal(cfg.synproxy.state_file, "");
+	text = config_to_json(&cfg);
+	assert_null(strstr(text, "state_file"));
+	free(text);
+
+	expect_error("{\n" PORTS "  \"synproxy\": {\"state_file\": true}\n}",
+		     "t.json: $.synproxy.state_file (line 3:30): expected a file name, got a boolean");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"state_file\": \"ho.state\"}\n}",
+		     "t.json: $.synproxy.state_file (line 3:30): \"ho.state\" is not an absolute path");
+	expect_error("{\n" PORTS "  \"synproxy\": {\"state_file\": \"\"}\n}",
+		     "t.json: $.synproxy.state_file (line 3:30): must be 1..255 characters");
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"state_file\": \"%s/\"}\n}", dir);
+	snprintf(want, sizeof(want), "t.json: $.synproxy.state_file (line 3:30): \"%s/\" names a directory, not a file", dir);
+	expect_error(doc, want);
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"state_file\": \"%s/no/ho.state\"}\n}", dir);
+	snprintf(want, sizeof(want), "t.json: $.synproxy.state_file (line 3:30): directory %s/no of \"%s/no/ho.state\": No such file or directory", dir, dir);
+	expect_error(doc, want);
+	/* the path names a directory that exists */
+	snprintf(doc, sizeof(doc), "{\n" PORTS "  \"synproxy\": {\"state_file\": \"%s\"}\n}", dir);
+	snprintf(want, sizeof(want), "t.json: $.synproxy.state_file (line 3:30): \"%s\" exists and is not a regular file", dir);
+	expect_error(doc, want);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1126,6 +1173,7 @@ main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_syn_backoff_check),
 		cmocka_unit_test(test_secret_file),
+		cmocka_unit_test(test_state_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
