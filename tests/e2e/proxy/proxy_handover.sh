@@ -2,7 +2,7 @@
 # proxy_handover.sh - connections survive a restart through the state file.
 #
 # One proxy (1 worker) carries, at the same time:
-#  - a long-lived proxied connection (tcpprobe.py: 40 echoes 0.5 s apart);
+#  - a long-lived proxied connection (tcpprobe.py: 60 echoes 0.5 s apart);
 #  - an HTTP download rate-limited by curl so it spans the restart;
 #  - a handshake whose final ACK waits DELAY s (rawtcp.py, as in
 #    proxy_shared_key.sh): its SYN-ACK comes from the old process.
@@ -21,7 +21,7 @@
 # shellcheck source=proxy_lib.sh
 source "$(dirname "$0")/proxy_lib.sh"
 
-DELAY=8
+DELAY=12
 netns_setup
 KEY=$NETNS_LOGDIR/cookie.key
 install -m 600 /dev/null "$KEY"
@@ -32,7 +32,7 @@ STATE=$STATE_DIR/synproxy.state
 CFG=$NETNS_LOGDIR/handover.json
 px_config "$CFG" auto "\"cookie_period\": 30, \"secret_file\": \"$KEY\", \"state_file\": \"$STATE\""
 
-e2e_http_server 3072
+e2e_http_server 6144
 netns_bg probe "$NS_SERVER" 200 python3 "$PX_DIR/tcpprobe.py" server --port 9000
 netns_wait_listen "$NS_SERVER" 9000 15
 RAW_IP=198.18.0.9
@@ -43,22 +43,29 @@ px_mark
 
 # ---- traffic that spans the restart ----
 netns_bg longconn "$NS_CLIENT" 120 python3 "$PX_DIR/tcpprobe.py" client "$SERVER_IP4" 9000 \
-	--messages 40 --interval 0.5 --timeout 40
+	--messages 60 --interval 0.5 --timeout 40
 LONG_PID=$NETNS_BG_PID
 DL=$NETNS_LOGDIR/download
 netns_bg download "$NS_CLIENT" 120 curl -sS --fail --limit-rate 200k --max-time 100 \
 	-o "$DL" "http://$SERVER_IP4:$HTTP_PORT/blob"
 DL_PID=$NETNS_BG_PID
 px_wait_stat proxied_established -ge 2 15 || e2e_fail "the two connections did not establish"
+px_read
+sent=$(($(px_now synack_sent_cookie) + $(px_now synack_sent_cache)))
 netns_bg raw "$NS_CLIENT" 60 python3 "$PX_DIR/rawtcp.py" handshake eth0 "$RAW_IP" \
 	"$(netns_mac "$NS_SERVER" eth0)" "$SERVER_IP4" "$HTTP_PORT" "$DELAY"
 RAW_PID=$NETNS_BG_PID
-px_wait_stat syn_received -ge 3 10 || e2e_fail "the delayed handshake's SYN did not arrive"
+for ((i = 0; i < 50; i++)); do
+	px_read
+	[ $(($(px_now synack_sent_cookie) + $(px_now synack_sent_cache))) -gt "$sent" ] && break
+	sleep 0.2
+done
+[ $i -lt 50 ] || e2e_fail "the old process sent no SYN-ACK to the delayed handshake within 10 s"
 sleep 1
 before=$(stat -c %s "$DL" 2>/dev/null || echo 0)
-[ "$before" -gt 0 ] && [ "$before" -lt $((3072 * 1024)) ] ||
+[ "$before" -gt 0 ] && [ "$before" -lt $((6144 * 1024)) ] ||
 	e2e_fail "the download is not in progress at the handover ($before bytes)"
-e2e_log "handover with $before of $((3072 * 1024)) bytes downloaded"
+e2e_log "handover with $before of $((6144 * 1024)) bytes downloaded"
 
 # ---- the handover ----
 t0=$(date +%s.%N)
@@ -80,7 +87,10 @@ cp "$PROXY_BIN" "$NEWBIN"
 PROXY_BIN=$NEWBIN
 px_start "$CFG" 2 --restore
 OLD_LOG=$NETNS_LOGDIR/proxy.$PX_RESTARTS.log
-e2e_log "restart took $(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 2))" "$t0" "$(date +%s.%N)") s (SIGUSR2 to telemetry answering)"
+took=$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 2))" "$t0" "$(date +%s.%N)")
+e2e_log "restart took $took s (SIGUSR2 to telemetry answering)"
+python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < $DELAY - 2 else 1)" "$took" ||
+	e2e_fail "the restart ($took s) took longer than the delayed ACK's wait allows"
 assert_contains "new process" "restored" "$NETNS_LOGDIR/proxy.log"
 [ -f "$STATE" ] && e2e_fail "the state file is still there after a restore"
 [ -f "$STATE.restored" ] || e2e_fail "the state file was not renamed $STATE.restored"
@@ -110,7 +120,7 @@ rc=0
 wait "$LONG_PID" || rc=$?
 _netns_forget_pid "$LONG_PID"
 [ $rc = 0 ] || { cat "$NETNS_LOGDIR/longconn.log" >&2; e2e_fail "the long-lived connection broke (rc $rc)"; }
-assert_eq "long-lived connection: echoes" 40 \
+assert_eq "long-lived connection: echoes" 60 \
 	"$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["echoed"])' "$NETNS_LOGDIR/longconn.log")"
 px_read
 px_show restored_flows restore_expired ack_cookie_ok ack_cache_ok wan_no_flow translated_lan

@@ -123,9 +123,10 @@ def handshake(args):
 		probes.append(p)
 	by_port = {p["sport"]: p for p in probes}
 	t_syn = time.monotonic()
-	# Collect the SYN-ACKs (2 s at most), then send each ACK at its time and
-	# watch for the window updates.
-	while time.monotonic() - t_syn < 2 and not all(p["synack"] for p in probes):
+	# Collect the SYN-ACKs (5 s at most: on a loaded machine this process may
+	# be scheduled late; each ACK's time counts from its own SYN-ACK), then
+	# send each ACK at its time and watch for the window updates.
+	while time.monotonic() - t_syn < 5 and not all(p["synack"] for p in probes):
 		seg = link.recv(0.2)
 		if seg is None:
 			continue
