@@ -199,8 +199,8 @@ uint32_t
 rss_sw_hash_key(const struct flow_key *k)
 {
 	if (k->family == FLOW_AF_INET)
-		return hash_endpoints(&k->wan_addr[0], &k->lan_addr[0], 4, k->wan_port, k->lan_port);
-	return hash_endpoints(k->wan_addr, k->lan_addr, 16, k->wan_port, k->lan_port);
+		return hash_endpoints(&k->wan_addr[0], &k->lan_addr[0], 1, k->wan_port, k->lan_port);
+	return hash_endpoints(k->wan_addr, k->lan_addr, 4, k->wan_port, k->lan_port);
 }
 
 uint32_t

@@ -309,7 +309,7 @@ syn_cache_foreach(const struct syn_cache *c, syn_cache_visit_cb cb, void *arg)
 	if (c == NULL || cb == NULL)
 		return -EINVAL;
 	/* n bounds the walk even if the links were ever damaged */
-	for (i = c->head; i != SLOT_NIL && i < c->capacity && n < c->count;
+	for (i = c->head; i != SLOT_NIL && i < c->nslots && n < c->count;
 	     i = c->slots[i].next, n++) {
 		void *kp;
 		int ret;
