@@ -152,4 +152,18 @@ truncate -s 300 "$STATE"
 refused truncated "truncated"
 proxy_stop TERM 20
 assert_eq "exit code after SIGTERM" 0 "$PROXY_RC"
+
+# ---- without synproxy.state_file: --restore is an error, SIGUSR2 a plain stop ----
+PLAIN=$NETNS_LOGDIR/plain.json
+px_config "$PLAIN" auto
+rc=0
+"$PROXY_BIN" -- --config "$PLAIN" --restore >"$NETNS_LOGDIR/norestore.out" 2>&1 || rc=$?
+assert_eq "--restore without a state_file: exit code" 1 "$rc"
+assert_contains "--restore without a state_file" "--restore needs synproxy.state_file" "$NETNS_LOGDIR/norestore.out"
+px_start "$PLAIN" 1
+child=$(pgrep -P "$PROXY_PID" | head -n 1 || true)
+kill -USR2 "${child:-$PROXY_PID}"
+proxy_stop 0 30
+assert_eq "SIGUSR2 without a state_file: exit code" 0 "$PROXY_RC"
+assert_contains "SIGUSR2 without a state_file" "plain stop, no handover" "$NETNS_LOGDIR/proxy.log"
 e2e_pass
