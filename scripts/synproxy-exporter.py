@@ -78,7 +78,8 @@ FAMILIES = {
 			    "checksum or malformed), flow_full (validated handshake, flow table full), "
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
 			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), fragment_drop (TCP "
-			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), tx_drop "
+			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
+			    "(CE-marked data of a connection whose other end does not do ECN), tx_drop "
 			    "(transmit failed after retries), steer_drop (hand-off ring to the owning "
 			    "worker full)"),
 	# SYN proxy (src/fwd/synproxy.h)
@@ -102,6 +103,10 @@ FAMILIES = {
 	"proxied_established": (COUNTER, "Proxied connections established (client and server handshakes completed)"),
 	"translated_segments": (COUNTER, "Segments of proxied connections translated (seq/ack, "
 				"options), by direction: wan_to_lan (client to server) or lan_to_wan"),
+	"ecn_connections": (COUNTER, "Proxied connections by ECN outcome: on (both ends agreed, "
+			    "marks pass) or scrubbed (one end does ECN, the other not: the proxy clears the marks)"),
+	"ecn_cleared_segments": (COUNTER, "Segments of ECN-scrubbed connections whose ECT, ECE or CWR "
+				 "the proxy cleared"),
 	"early_data_drop": (COUNTER, "Client segments whose data came before the server answered and "
 			    "was dropped (the client retransmits it)"),
 	"rst_accepted": (COUNTER, "RSTs that closed a flow"),
@@ -197,6 +202,9 @@ WORKER_KEYS = {
 	"proxied_established": ("proxied_established", {}),
 	"translated_wan": ("translated_segments", {"direction": "wan_to_lan"}),
 	"translated_lan": ("translated_segments", {"direction": "lan_to_wan"}),
+	"ecn_on": ("ecn_connections", {"outcome": "on"}),
+	"ecn_scrubbed": ("ecn_connections", {"outcome": "scrubbed"}),
+	"ecn_cleared": ("ecn_cleared_segments", {}),
 	"early_data_drop": ("early_data_drop", {}),
 	"rst_accepted": ("rst_accepted", {}),
 	"fin_seen": ("fin_seen", {}),
@@ -229,7 +237,7 @@ WORKER_KEYS = {
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
 		"server_synack_bad", "rst_out_of_window", "wan_no_flow", "fragment_drop",
-		"bad_drop", "tx_drop", "steer_drop"):
+		"bad_drop", "ecn_ce_drop", "tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

@@ -91,6 +91,7 @@ server_opts_learn(struct server_opts_table *t, const struct flow_key *k,
 		      SERVER_OPTS_WSCALE_MAX : o->wscale;
 	s->o.sack = o->sack;
 	s->o.ts = o->ts;
+	s->o.ecn = o->ecn;
 	s->o.valid = 1;
 	s->o.learned_ms = now_ms;
 	t->stats.learned++;

@@ -3,10 +3,12 @@
  * server_opts.h - TCP options learned from the servers' SYN-ACKs, per worker.
  *
  * When the proxy answers a client's SYN itself it has to announce MSS, window
- * scale, SACK and timestamps before the server has said anything. The first
- * proxied connection to a server teaches us what that server really offers;
- * later SYNs for the same server (LAN address + port) announce that instead of
- * the configured defaults, so fewer connections need window translation.
+ * scale, SACK, timestamps and ECN before the server has said anything. The
+ * first proxied connection to a server teaches us what that server really
+ * offers; later SYNs for the same server (LAN address + port) announce that
+ * instead of the configured defaults, so fewer connections need window
+ * translation, and a client gets ECN only from a server known to do it
+ * (fwd/ecn.h).
  *
  * The table is a small fixed-size cache, not a map: it may forget a server,
  * and the caller then falls back to the defaults. It is 2-way set
@@ -44,7 +46,8 @@ struct server_opts {
 	uint8_t wscale;          /* 0..14, or TCP_WSCALE_NONE */
 	uint8_t sack:1,
 		ts:1,
-		valid:1;
+		valid:1,
+		ecn:1;           /* answered an ECN-setup SYN with ECE (RFC 3168) */
 	uint32_t learned_ms;     /* worker ms clock of the last SYN-ACK seen */
 };
 
@@ -104,7 +107,7 @@ server_opts_slot_match(const struct server_opts_slot *s, const struct flow_key *
 	       memcmp(s->addr, k->lan_addr, sizeof(s->addr)) == 0;
 }
 
-/* Record what the server of k answered (sack/ts/wscale/mss of o; o->valid
+/* Record what the server of k answered (sack/ts/ecn/wscale/mss of o; o->valid
  * and o->learned_ms are set here). */
 void server_opts_learn(struct server_opts_table *t, const struct flow_key *k,
 		       const struct server_opts *o, uint32_t now_ms);

@@ -62,6 +62,10 @@ struct cookie_secrets;
 	X(proxied_established) /* proxied connections established */ \
 	X(translated_wan)      /* segments translated client -> server */ \
 	X(translated_lan)      /* segments translated server -> client */ \
+	X(ecn_on)              /* proxied connections with ECN end to end (both ends agreed) */ \
+	X(ecn_scrubbed)        /* proxied connections where one end does ECN and the other not: marks cleared */ \
+	X(ecn_cleared)         /* segments of such connections whose ECT / ECE / CWR the proxy cleared */ \
+	X(ecn_ce_drop)         /* [drop] CE-marked data on such connections: a loss for the sender instead */ \
 	X(early_data_drop)     /* [drop] client segments before the server answered (client retransmits); also a handshake ACK's payload */ \
 	X(rst_out_of_window)   /* [drop] RSTs outside the window */ \
 	X(rst_accepted)        /* RSTs that closed a flow (repeats on a closed flow not counted) */ \

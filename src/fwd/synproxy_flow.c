@@ -18,6 +18,7 @@
  */
 #include <rte_tcp.h>
 
+#include "fwd/ecn.h"
 #include "fwd/seqadj.h"
 #include "fwd/synproxy_int.h"
 #include "fwd/synproxy_out.h"
@@ -175,9 +176,28 @@ lan_syn_sent(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const
 
 /* ---------------------------------------------------------------- ESTABLISHED.. */
 
+/* A flow whose ends disagree on ECN (FLOW_F_ECN, see ecn.h): clear its
+ * marks (ecn_cleared), or drop CE-marked data (ecn_ce_drop). Returns false
+ * when the frame was dropped. */
+static __rte_noinline bool
+ecn_fixup(struct synproxy_lcore *sp, struct seg *s)
+{
+	switch (ecn_scrub(s->l3, s->mt->l3 == PKT_L3_IPV4, s->th, s->plen)) {
+	case ECN_CE_DROP:
+		drop(sp, s->m, &sp->stats.ecn_ce_drop);
+		return false;
+	case ECN_CLEARED:
+		sp->stats.ecn_cleared++;
+		return true;
+	default:
+		return true;
+	}
+}
+
 /* ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSED of a proxied flow, from the
- * client. Accepts: in-window segments, translated (translated_wan). Drops:
- * syn_retransmit, rst_out_of_window. State as track() moves it. */
+ * client. Accepts: in-window segments, translated (translated_wan; ECN
+ * scrubbed, ecn_cleared). Drops: syn_retransmit, ecn_ce_drop,
+ * rst_out_of_window. State as track() moves it. */
 static __rte_always_inline void
 wan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe)
 {
@@ -186,6 +206,8 @@ wan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct fl
 		drop(sp, s->m, &sp->stats.syn_retransmit);
 		return;
 	}
+	if (unlikely(fe->flags & FLOW_F_ECN) && !ecn_fixup(sp, s))
+		return;
 	if (!track(sp, fe, s, ROLE_WAN)) {
 		drop(sp, s->m, &sp->stats.rst_out_of_window);
 		return;
@@ -199,8 +221,9 @@ wan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct fl
 }
 
 /* ESTABLISHED.. of a proxied flow, from the server. Accepts: segments,
- * translated (translated_lan); a retransmitted SYN-ACK is ACKed again
- * (server_synack). Drops: server_synack_bad, rst_out_of_window. */
+ * translated (translated_lan; ECN scrubbed, ecn_cleared); a retransmitted
+ * SYN-ACK is ACKed again (server_synack). Drops: server_synack_bad,
+ * ecn_ce_drop, rst_out_of_window. */
 static __rte_always_inline void
 lan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe)
 {
@@ -218,6 +241,8 @@ lan_open(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct fl
 		drop(sp, s->m, &sp->stats.server_synack_bad);
 		return;
 	}
+	if (unlikely(fe->flags & FLOW_F_ECN) && !ecn_fixup(sp, s))
+		return;
 	if (!track(sp, fe, s, ROLE_LAN)) {
 		drop(sp, s->m, &sp->stats.rst_out_of_window);
 		return;

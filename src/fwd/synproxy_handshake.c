@@ -4,7 +4,7 @@
  *
  *  1. Client SYN (no flow): answered with a SYN-ACK built in the same mbuf.
  *     Its ISN is a SYN cookie; with timestamps, the TSval's low bits carry
- *     window scale, SACK and finer MSS bits. While the SYN rate is low (auto
+ *     window scale, SACK, ECN and finer MSS bits. While the SYN rate is low (auto
  *     mode) the client's exact options also go into the SYN cache, and the
  *     cookie says so (a SYN with another ISN never replaces a pending entry:
  *     it gets a cookie-only SYN-ACK). Nothing else is stored: a spoofed
@@ -33,6 +33,7 @@
 
 #include <rte_tcp.h>
 
+#include "fwd/ecn.h"
 #include "fwd/synproxy_int.h"
 #include "fwd/synproxy_out.h"
 #include "fwd/tcp_opts.h"
@@ -45,15 +46,21 @@
  * the server never shows it again), so an entry that says no to anything is
  * set aside after LEARN_REPROBE_MS: the next client is offered the defaults
  * and that handshake relearns the server as it is now.
+ *
+ * ECN (ecn.h) has no default: a client is told yes only by a server learned
+ * to do it, and the server is asked whenever its answer is wanted - unknown,
+ * or a learned "no" due for a re-probe. That is what this returns; a learned
+ * "no" ECN alone does not set the other options aside.
  */
 #define LEARN_REPROBE_MS 10000
 
-static inline void
+static inline bool
 server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
 {
-	bool known = server_opts_get(sp->learned, k, o);
-	if (known && (!o->sack || !o->ts || o->wscale == TCP_WSCALE_NONE) &&
-	    (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS)
+	bool hit = server_opts_get(sp->learned, k, o), known = hit;
+	bool due = hit && (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS;
+	bool ecn_wanted = !hit || (!o->ecn && due);
+	if (due && (!o->sack || !o->ts || o->wscale == TCP_WSCALE_NONE))
 		known = false;
 	if (!known) {
 		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
@@ -62,14 +69,18 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, stru
 		o->wscale = sp->default_wscale;
 		o->sack = sp->default_sack;
 		o->ts = sp->default_ts;
+		o->ecn = hit && o->ecn;   /* a learned yes stands while the rest is re-probed */
 	}
+	return ecn_wanted;
 }
 
-/* What the SYN-ACK offers the client: window scale and SACK only where they
- * can come back with the ACK (can_carry: in the TS cookie or the cache). */
+/* What the SYN-ACK offers the client: window scale, SACK and ECN only where
+ * they can come back with the ACK (can_carry: in the TS cookie or the
+ * cache); ECN only from a server known to do it, to a client that asked
+ * (ecn_asks, ecn.h). */
 static inline void
 client_opts(const struct synproxy_lcore *sp, const struct tcp_opts *o, const struct server_opts *so,
-	    bool ts, bool can_carry, struct cookie_opts *co)
+	    bool ts, bool can_carry, bool ecn_asks, struct cookie_opts *co)
 {
 	*co = (struct cookie_opts){
 		.mss = o->mss_present ? o->mss : COOKIE_MSS_DEFAULT,
@@ -77,7 +88,7 @@ client_opts(const struct synproxy_lcore *sp, const struct tcp_opts *o, const str
 			  ? o->wscale : TCP_WSCALE_NONE,
 		.sack = can_carry && o->sack_perm && so->sack,
 		.ts = ts,
-		.ecn = 0,
+		.ecn = can_carry && so->ecn && ecn_asks,
 	};
 	/* What the client is told comes back with its ACK (TS cookie or cache):
 	 * the learned table may change in between. */
@@ -117,8 +128,9 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
 			 sp->cache != NULL;
 	bool ts = o.ts_present && so.ts;
+	bool ecn_asks = ecn_syn_asks(s->mt->tcp_flags);
 	struct cookie_opts co;
-	client_opts(sp, &o, &so, ts, ts || use_cache, &co);
+	client_opts(sp, &o, &so, ts, ts || use_cache, ecn_asks, &co);
 	if (use_cache) {
 		struct syn_cache_entry e = {
 			.client_isn = s->seq,
@@ -126,7 +138,8 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 			.created_ms = sp->now_ms,
 			.mss = co.mss,
 			.wscale = co.wscale,
-			.flags = (co.sack ? SYN_CACHE_F_SACK : 0) | (ts ? SYN_CACHE_F_TS : 0),
+			.flags = (co.sack ? SYN_CACHE_F_SACK : 0) | (ts ? SYN_CACHE_F_TS : 0) |
+				 (co.ecn ? SYN_CACHE_F_ECN : 0),
 			.window = s->win,
 			.proxy_wscale = co.proxy_wscale,
 		};
@@ -138,7 +151,7 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 			if (rc == -EEXIST)
 				sp->stats.syn_cache_conflict++;
 			use_cache = false;
-			client_opts(sp, &o, &so, ts, ts, &co);
+			client_opts(sp, &o, &so, ts, ts, ecn_asks, &co);
 		}
 	}
 	co.cache = use_cache;
@@ -158,7 +171,7 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 		.tsval = tsval,
 		.tsecr = o.tsval,
 	};
-	out_synack_to_client(sp, tx, s, isn, &opts);
+	out_synack_to_client(sp, tx, s, isn, &opts, co.ecn);
 	return;
 bad:
 	drop(sp, s->m, &sp->stats.syn_bad);
@@ -204,6 +217,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		co.proxy_wscale = ce.proxy_wscale;
 		co.sack = !!(ce.flags & SYN_CACHE_F_SACK);
 		co.ts = !!(ce.flags & SYN_CACHE_F_TS);
+		co.ecn = !!(ce.flags & SYN_CACHE_F_ECN);
 		syn_win = ce.window;
 		sp->stats.ack_cache_ok++;
 	} else if (ca.cache && !o.ts_present) {
@@ -224,6 +238,10 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	if (s->seq == ca.client_isn)
 		sp->stats.ack_probe++;
 	co.ts = co.ts && o.ts_present;
+	/* ECN: a client told yes has the server asked; one told no (it did not
+	 * ask, or asked in vain) only when the answer is wanted (ecn.h). */
+	struct server_opts so_now;
+	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, &so_now);
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
@@ -247,6 +265,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	fe->wan_maxwin = scaled(s->win, co.wscale);
 	fe->pending = UINT32_MAX;
 	fe->last_seen = sp->now_ms;
+	fe->ecn = (co.ecn ? FLOW_ECN_TOLD : 0) | (ecn_ask ? FLOW_ECN_ASKED : 0);
 	set_state(sp, fe, FLOW_S_SYN_SENT);
 	if (s->plen)
 		sp->stats.early_data_drop++;   /* the payload only: the frame goes on as the SYN */
@@ -260,7 +279,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		.tsval = o.tsval,
 		.tsecr = 0,
 	};
-	out_syn_to_server(sp, tx, s, fe, syn_win, &opts);
+	out_syn_to_server(sp, tx, s, fe, syn_win, &opts, ecn_ask);
 	pending_keep(sp, fe, s->m);
 	sp->stats.syn_to_server++;
 	return;
@@ -289,12 +308,25 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		    : (had ? prev.wscale : sp->default_wscale);
 	so.sack = (fe->flags & FLOW_F_SACK) ? o.sack_perm : (had ? prev.sack : sp->default_sack);
 	so.ts = (fe->flags & FLOW_F_TS) ? o.ts_present : (had ? prev.ts : sp->default_ts);
+	bool ecn_asked = fe->ecn & FLOW_ECN_ASKED, ecn_yes = ecn_synack_agrees(s->mt->tcp_flags);
+	so.ecn = ecn_asked ? ecn_yes : (had && prev.ecn);
 	so.valid = 1;
 	/* Only an answer to every question renews the entry: a "no" carried
 	 * over unasked keeps its age, so the re-probe comes when it is due. */
 	bool asked_all = fe->wan_wscale != TCP_WSCALE_NONE && (fe->flags & FLOW_F_SACK) &&
-			 (fe->flags & FLOW_F_TS);
+			 (fe->flags & FLOW_F_TS) && (ecn_asked || so.ecn);
 	server_opts_learn(sp->learned, k, &so, had && !asked_all ? prev.learned_ms : sp->now_ms);
+
+	/* ECN end to end only when both ends agreed; else scrub (ecn.h). An
+	 * unasked ECE (a server that should not have) is scrubbed too. */
+	if (ecn_yes)
+		fe->ecn |= FLOW_ECN_SERVER;
+	if (!!(fe->ecn & FLOW_ECN_TOLD) != ecn_yes) {
+		fe->flags |= FLOW_F_ECN;
+		sp->stats.ecn_scrubbed++;
+	} else if (ecn_yes) {
+		sp->stats.ecn_on++;
+	}
 
 	uint32_t server_isn = s->seq;
 	uint32_t proxy_tsval = fe->ts_delta;

@@ -65,26 +65,31 @@ server_view_window(const struct flow_entry *fe)
 	return (uint16_t)RTE_MIN(fe->wan_maxwin >> ws, 65535u);
 }
 
-/* Client SYN -> the proxy's SYN-ACK (ISN = cookie), zero window. */
+/* Client SYN -> the proxy's SYN-ACK (ISN = cookie), zero window; with ECE
+ * when the client is told yes to ECN (ecn.h). */
 static inline void
 out_synack_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
-		     uint32_t isn, const struct tcp_synack_opts *opts)
+		     uint32_t isn, const struct tcp_synack_opts *opts, bool ecn)
 {
 	struct tcp_build b = {
-		.seq = isn, .ack = s->seq + 1, .flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+		.seq = isn, .ack = s->seq + 1,
+		.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | (ecn ? RTE_TCP_ECE_FLAG : 0),
 		.win = 0,   /* hold the client's data until the server has answered */
 		.opts_kind = TCP_BUILD_SYNACK, .opts = *opts,
 	};
 	out_segment(sp, tx, s, true, ROLE_WAN, &b);
 }
 
-/* Client handshake ACK -> the SYN to the server, with the client's ISN. */
+/* Client handshake ACK -> the SYN to the server, with the client's ISN; an
+ * ECN-setup SYN (ECE|CWR) when the server is asked (ecn.h). */
 static inline void
 out_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
-		  const struct flow_entry *fe, uint16_t win, const struct tcp_synack_opts *opts)
+		  const struct flow_entry *fe, uint16_t win, const struct tcp_synack_opts *opts,
+		  bool ecn)
 {
 	struct tcp_build b = {
-		.seq = fe->client_isn, .ack = 0, .flags = RTE_TCP_SYN_FLAG, .win = win,
+		.seq = fe->client_isn, .ack = 0, .win = win,
+		.flags = RTE_TCP_SYN_FLAG | (ecn ? RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG : 0),
 		.opts_kind = TCP_BUILD_SYN, .opts = *opts,
 	};
 	out_segment(sp, tx, s, false, ROLE_LAN, &b);

@@ -68,7 +68,7 @@
  *	           must come back with the ACK rather than be looked up again
  *	bits 7..4  window scale 0..14, or 15 = the client sent no wscale option
  *	bit  3     SACK permitted
- *	bit  2     ECN setup (ECE+CWR on the SYN)
+ *	bit  2     ECN: the SYN-ACK told the client yes (ECE; fwd/ecn.h)
  *	bits 1..0  MSS fine bits: which quarter of [mss[i], mss[i+1]) the MSS was in
  * The upper 20 bits are the proxy's millisecond clock. The client echoes the
  * TSval as TSecr in its ACK. These bits are not authenticated either, for the
@@ -150,7 +150,8 @@ struct cookie_opts {
 	uint16_t mss;
 	uint8_t wscale;                 /* 0..14, or TCP_WSCALE_NONE */
 	uint8_t proxy_wscale;           /* announced to the client: 0..14, or NONE (TS cookie) */
-	uint8_t sack:1, ts:1, ecn:1,
+	uint8_t sack:1, ts:1,
+		ecn:1,                  /* the client asked for ECN and was told yes */
 		mss_fine:2,             /* quarter within the MSS table step (TS cookie) */
 		cache:1;                /* the SYN's options are in the SYN cache (seq cookie) */
 };

@@ -31,7 +31,7 @@
 /* syn_cache_entry.flags */
 #define SYN_CACHE_F_SACK  0x01   /* SACK permitted */
 #define SYN_CACHE_F_TS    0x02   /* timestamp option present (client_tsval valid) */
-#define SYN_CACHE_F_ECN   0x04   /* ECN setup SYN (ECE + CWR) */
+#define SYN_CACHE_F_ECN   0x04   /* ECN: the client asked and was told yes (fwd/ecn.h) */
 
 #define SYN_CACHE_MIN_SIZE 8     /* rte_hash needs at least one bucket */
 

@@ -402,7 +402,8 @@ void
 send_syn(const struct conn *c)
 {
 	struct optspec o = conn_syn_opts(c);
-	seg_in(c, true, RTE_TCP_SYN_FLAG, c->client_isn, 0, c->cli_win, &o, 0);
+	seg_in(c, true, RTE_TCP_SYN_FLAG | (c->cli_ecn ? ECE_CWR : 0), c->client_isn, 0, c->cli_win,
+	       &o, 0);
 }
 
 /* Client SYN in, exactly the proxy's SYN-ACK out (kept in sa); c learns it. */
@@ -412,8 +413,10 @@ do_syn(struct conn *c, struct view *sa)
 	send_syn(c);
 	expect_tx(0, 1);
 	view_take(ROLE_WAN, sa);
-	assert_int_equal(sa->flags, SYN_ACK);
+	/* ECE only for a client that asked (never CWR: RFC 3168 6.1.1) */
+	assert_int_equal(sa->flags & ~(c->cli_ecn ? RTE_TCP_ECE_FLAG : 0), SYN_ACK);
 	assert_int_equal(sa->ack, c->client_isn + 1);
+	c->proxy_ecn = (sa->flags & RTE_TCP_ECE_FLAG) != 0;
 	c->proxy_isn = sa->seq;
 	c->proxy_ts = sa->o.ts_present;
 	c->proxy_tsval = sa->o.tsval;
@@ -446,9 +449,11 @@ do_ack3(struct conn *c, struct view *syn)
 	send_ack3(c, 0);
 	expect_tx(1, 0);
 	view_take(ROLE_LAN, syn);
-	assert_int_equal(syn->flags, RTE_TCP_SYN_FLAG);
+	/* an ECN-setup SYN (both bits) or a plain one */
+	assert_true(syn->flags == RTE_TCP_SYN_FLAG || syn->flags == (RTE_TCP_SYN_FLAG | ECE_CWR));
 	assert_int_equal(syn->seq, c->client_isn);
 	c->syn_o = syn->o;
+	c->syn_ecn = syn->flags != RTE_TCP_SYN_FLAG;
 }
 
 void
@@ -472,7 +477,8 @@ send_server_synack(const struct conn *c, uint32_t ack)
 		.tsval = c->srv_tsval,
 		.tsecr = c->syn_o.tsval,
 	};
-	seg_in(c, false, SYN_ACK, c->server_isn, ack, c->srv_win, &o, 0);
+	uint8_t ece = c->srv_ecn && c->syn_ecn ? RTE_TCP_ECE_FLAG : 0;
+	seg_in(c, false, SYN_ACK | ece, c->server_isn, ack, c->srv_win, &o, 0);
 }
 
 /* Server SYN-ACK in; the ACK to the server and the window update out. */
@@ -512,7 +518,7 @@ check_synack_common(const struct conn *c, const struct view *sa)
 {
 	assert_dir(sa, c, false);
 	assert_clean_l3(sa);
-	assert_int_equal(sa->flags, SYN_ACK);
+	assert_int_equal(sa->flags & ~RTE_TCP_ECE_FLAG, SYN_ACK);
 	assert_int_equal(sa->ack, c->client_isn + 1);
 	assert_int_equal(sa->win, 0);
 	assert_int_equal(sa->plen, 0);

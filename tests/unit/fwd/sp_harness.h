@@ -31,6 +31,7 @@
 #define SYN_ACK     (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)
 #define ACK         RTE_TCP_ACK_FLAG
 #define WS_NONE     TCP_WSCALE_NONE
+#define ECE_CWR     (RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG)
 
 extern const struct rte_ether_addr cli_mac, srv_mac;
 
@@ -58,18 +59,22 @@ struct conn {
 	bool cli_sack, cli_ts;
 	uint16_t cli_win;                       /* the SYN's window */
 	uint16_t cli_ackwin;                    /* later windows (scaled) */
+	bool cli_ecn;                           /* an ECN-setup SYN (ECE|CWR) */
 	/* the proxy's SYN-ACK */
 	uint32_t proxy_isn, proxy_tsval;
 	uint16_t proxy_mss;
 	uint8_t proxy_ws;
 	bool proxy_sack, proxy_ts;
+	bool proxy_ecn;                         /* the SYN-ACK carried ECE */
 	/* the proxy's SYN to the server */
 	struct tcp_opts syn_o;
+	bool syn_ecn;                           /* it carried ECE|CWR */
 	/* server */
 	uint32_t server_isn, srv_tsval;
 	uint16_t srv_mss, srv_win;
 	uint8_t srv_ws;                         /* WS_NONE: server does not scale */
 	bool srv_sack, srv_ts;
+	bool srv_ecn;                           /* answers an ECN-setup SYN with ECE */
 };
 
 /* A TCP frame the proxy sent, parsed again. */
