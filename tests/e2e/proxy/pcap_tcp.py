@@ -149,6 +149,7 @@ def read(path):
 			end = min(len(fr), off + tot)
 			pseudo = fr[off + 12:off + 20] + struct.pack("!BBH", 0, 6, end - l4)
 			ip_ok = _csum(fr[off:off + ihl]) == 0xffff
+			ecn = fr[off + 1] & 3
 		elif et == 0x86dd and len(fr) >= off + 40:
 			if fr[off + 6] != 6:           # extension headers: not needed here
 				continue
@@ -159,6 +160,7 @@ def read(path):
 			end = min(len(fr), l4 + plen)
 			pseudo = fr[off + 8:off + 40] + struct.pack("!IxxxB", end - l4, 6)
 			ip_ok = True
+			ecn = (fr[off + 1] >> 4) & 3   # the traffic class's low bits
 		else:
 			continue
 		if end - l4 < 20:
@@ -170,7 +172,7 @@ def read(path):
 			"seq": seq, "ack": ack, "flags": fl, "win": win,
 			"len": max(0, end - l4 - hlen),
 			"opts": _opts(fr[l4 + 20:l4 + hlen]) if hlen > 20 else _opts(b""),
-			"ip_ok": ip_ok,
+			"ip_ok": ip_ok, "ecn": ecn,
 			"tcp_ok": _csum(pseudo + fr[l4:end]) == 0xffff,
 		})
 	return out

@@ -20,7 +20,8 @@ negotiated, for the proxy end-to-end tests.
       SO_LINGER 0 (an RST), else with a FIN. Prints one JSON object:
       {"client": INFO, "server": INFO, "echoed": n, "elapsed": s} where INFO
       has options (TCPI_OPT_* bits: 1 timestamps, 2 SACK, 4 window scale),
-      snd_wscale, rcv_wscale, snd_mss, rcv_mss, advmss, state, retrans.
+      snd_wscale, rcv_wscale, snd_mss, rcv_mss, advmss, state, retrans,
+      and ecn (1 if the handshake negotiated ECN, TCPI_OPT_ECN).
       Exit 1 if any echo is missing or wrong.
 
 The struct tcp_info layout (linux/tcp.h): eight u8 fields (state, ca_state,
@@ -51,6 +52,7 @@ def tcp_info(sock):
 	return {
 		"state": u8[0],
 		"options": u8[5] & 0x07,           # TS | SACK | WSCALE; ECN bits left out
+		"ecn": (u8[5] >> 3) & 1,           # TCPI_OPT_ECN: ECN negotiated
 		"snd_wscale": u8[6] & 0x0f,
 		"rcv_wscale": u8[6] >> 4,
 		"snd_mss": u32[2],
