@@ -78,10 +78,10 @@ struct flow_entry {
 };
 
 /* ecn: what the client's SYN-ACK said and what the SYN to the server asked
- * (set with the SYN, read at the server's SYN-ACK: fwd/ecn.h). */
+ * (set with the SYN, read at the server's SYN-ACK: fwd/ecn.h). After that
+ * the decision is FLOW_F_ECN in flags. */
 #define FLOW_ECN_TOLD    0x01  /* the client's SYN-ACK carried ECE */
 #define FLOW_ECN_ASKED   0x02  /* the SYN to the server carried ECE|CWR */
-#define FLOW_ECN_SERVER  0x04  /* the server's SYN-ACK agreed (ECE, no CWR) */
 
 _Static_assert(sizeof(struct flow_entry) <= 64, "a flow must fit one cache line");
 

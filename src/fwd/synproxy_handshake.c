@@ -319,8 +319,6 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 
 	/* ECN end to end only when both ends agreed; else scrub (ecn.h). An
 	 * unasked ECE (a server that should not have) is scrubbed too. */
-	if (ecn_yes)
-		fe->ecn |= FLOW_ECN_SERVER;
 	if (!!(fe->ecn & FLOW_ECN_TOLD) != ecn_yes) {
 		fe->flags |= FLOW_F_ECN;
 		sp->stats.ecn_scrubbed++;
