@@ -50,7 +50,8 @@ flow_state_name(enum flow_state s)
 #define FLOW_F_WIN_ADJ   0x08  /* server wscale differs from what the client was told */
 #define FLOW_F_WAN_FIN   0x10  /* FIN seen from the WAN side */
 #define FLOW_F_LAN_FIN   0x20  /* FIN seen from the LAN side */
-#define FLOW_F_ECN       0x40  /* one end does ECN, the other not: scrub ECN marks both ways (fwd/ecn.h) */
+#define FLOW_F_ECN       0x40  /* SYN_SENT: the client was told yes to ECN; from the server's
+				* SYN-ACK on: one end does ECN, the other not: scrub both ways (fwd/ecn.h) */
 #define FLOW_F_CWIN_ADJ  0x80  /* server ignores window scaling the client uses: unscale WAN->LAN windows */
 
 struct flow_entry {
@@ -74,14 +75,9 @@ struct flow_entry {
 	uint32_t pending;        /* index of the SYN kept for retransmission, UINT32_MAX if none */
 	uint32_t wan_fin_seq;    /* seq of the client's FIN (client space) */
 	uint32_t lan_fin_seq;    /* seq of the server's FIN (server space) */
-	uint8_t ecn;             /* FLOW_ECN_*: the ECN handshake of a proxied flow */
+	uint8_t ecn_asked;       /* SYN_SENT: the SYN to the server carried ECE|CWR (fwd/ecn.h);
+				  * not handed over: a restored flow learns no ECN from its SYN-ACK */
 };
-
-/* ecn: what the client's SYN-ACK said and what the SYN to the server asked
- * (set with the SYN, read at the server's SYN-ACK: fwd/ecn.h). After that
- * the decision is FLOW_F_ECN in flags. */
-#define FLOW_ECN_TOLD    0x01  /* the client's SYN-ACK carried ECE */
-#define FLOW_ECN_ASKED   0x02  /* the SYN to the server carried ECE|CWR */
 
 _Static_assert(sizeof(struct flow_entry) <= 64, "a flow must fit one cache line");
 

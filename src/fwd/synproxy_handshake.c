@@ -252,7 +252,8 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	if (sp->rl != NULL)
 		ratelimit_refund(sp->rl, k);
 
-	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0);
+	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0) |
+		    (co.ecn ? FLOW_F_ECN : 0);   /* until the server answers: told yes */
 	fe->wan_wscale = co.wscale;
 	fe->proxy_wscale = co.proxy_wscale;
 	fe->lan_wscale = TCP_WSCALE_NONE;
@@ -265,7 +266,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	fe->wan_maxwin = scaled(s->win, co.wscale);
 	fe->pending = UINT32_MAX;
 	fe->last_seen = sp->now_ms;
-	fe->ecn = (co.ecn ? FLOW_ECN_TOLD : 0) | (ecn_ask ? FLOW_ECN_ASKED : 0);
+	fe->ecn_asked = ecn_ask;
 	set_state(sp, fe, FLOW_S_SYN_SENT);
 	if (s->plen)
 		sp->stats.early_data_drop++;   /* the payload only: the frame goes on as the SYN */
@@ -308,7 +309,7 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		    : (had ? prev.wscale : sp->default_wscale);
 	so.sack = (fe->flags & FLOW_F_SACK) ? o.sack_perm : (had ? prev.sack : sp->default_sack);
 	so.ts = (fe->flags & FLOW_F_TS) ? o.ts_present : (had ? prev.ts : sp->default_ts);
-	bool ecn_asked = fe->ecn & FLOW_ECN_ASKED, ecn_yes = ecn_synack_agrees(s->mt->tcp_flags);
+	bool ecn_asked = fe->ecn_asked, ecn_yes = ecn_synack_agrees(s->mt->tcp_flags);
 	so.ecn = ecn_asked ? ecn_yes : (had && prev.ecn);
 	so.valid = 1;
 	/* Only an answer to every question renews the entry: a "no" carried
@@ -319,7 +320,9 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 
 	/* ECN end to end only when both ends agreed; else scrub (ecn.h). An
 	 * unasked ECE (a server that should not have) is scrubbed too. */
-	if (!!(fe->ecn & FLOW_ECN_TOLD) != ecn_yes) {
+	bool ecn_told = fe->flags & FLOW_F_ECN;
+	fe->flags &= ~FLOW_F_ECN;
+	if (ecn_told != ecn_yes) {
 		fe->flags |= FLOW_F_ECN;
 		sp->stats.ecn_scrubbed++;
 	} else if (ecn_yes) {

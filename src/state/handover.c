@@ -164,7 +164,7 @@ put_learned(uint8_t *p, const struct handover_learned *l)
 	p = put8(p, l->key.family);
 	p = put8(p, l->o.wscale);
 	p = put16(p, l->o.mss);
-	p = put8(p, (uint8_t)(l->o.sack | l->o.ts << 1));
+	p = put8(p, (uint8_t)(l->o.sack | l->o.ts << 1 | l->o.ecn << 2));
 	p = put8(p, 0);
 	return put32(p, l->age_ms);
 }
@@ -366,10 +366,11 @@ get_learned(struct rd *r, struct handover_learned *l, uint32_t i, char *err, siz
 	l->age_ms = get32(r);
 	l->o.sack = fl & 1;
 	l->o.ts = (fl >> 1) & 1;
+	l->o.ecn = (fl >> 2) & 1;
 	l->o.valid = 1;
 	if (l->key.family != FLOW_AF_INET && l->key.family != FLOW_AF_INET6)
 		return fail(err, errlen, "learned record %u: bad address family", i);
-	if (fl > 3 || !wscale_ok(l->o.wscale))
+	if (fl > 7 || !wscale_ok(l->o.wscale))
 		return fail(err, errlen, "learned record %u: bad options", i);
 	if (l->age_ms > INT32_MAX)
 		return fail(err, errlen, "learned record %u: age out of range", i);

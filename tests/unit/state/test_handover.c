@@ -84,7 +84,7 @@ sample_image(struct handover_image *img, uint32_t nflows)
 	l.key.lan_port = rte_cpu_to_be_16(443);
 	l.key.family = FLOW_AF_INET6;
 	l.key.proto = IPPROTO_TCP;
-	l.o.mss = 1440; l.o.wscale = 9; l.o.sack = 1; l.o.ts = 0; l.o.valid = 1;
+	l.o.mss = 1440; l.o.wscale = 9; l.o.sack = 1; l.o.ts = 0; l.o.ecn = 1; l.o.valid = 1;
 	l.age_ms = 42;
 	assert_int_equal(handover_add_learned(img, &l), 0);
 	struct handover_syn s;
@@ -155,6 +155,7 @@ test_round_trip(void **state)
 	assert_int_equal(out.learned[0].o.wscale, 9);
 	assert_int_equal(out.learned[0].o.sack, 1);
 	assert_int_equal(out.learned[0].o.ts, 0);
+	assert_int_equal(out.learned[0].o.ecn, 1);
 	assert_int_equal(out.learned[0].age_ms, 42);
 	assert_int_equal(out.n_syns, 1);
 	assert_memory_equal(&out.syns[0].key, &in.syns[0].key, sizeof(struct flow_key));
