@@ -21,6 +21,7 @@
 # shellcheck source=proxy_lib.sh
 source "$(dirname "$0")/proxy_lib.sh"
 
+# shellcheck disable=SC2034  # read by netns_setup (scripts/lib/netns.sh)
 NETNS_ROUTER_MTU=1280
 netns_setup
 e2e_http_server $((16 * 1024))
