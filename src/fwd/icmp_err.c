@@ -32,7 +32,10 @@
  * it approximates the window as [lan_end - W, lan_end], lan_end being the
  * highest seq + len the server sent and W the largest window the client
  * advertised (at least WIN_MIN_TRACK): the server cannot have more than
- * that in flight. The server applies its own exact check after that.
+ * that in flight. An error that arrives late, when the server has already
+ * had the quoted data acknowledged and sent a window more, is dropped too:
+ * the server would ignore it as well. The server applies its own exact
+ * check to the errors that pass.
  *
  * Everything else is bridged untouched and counted icmp_err_no_flow: a
  * quote of no tracked connection, of a LAN-initiated one (one sequence
@@ -40,13 +43,13 @@
  * translate), a quote too short to hold ports and seq (8 bytes of TCP),
  * a quoted IPv4 header with a fragment offset, or an error not addressed to
  * the quoted packet's sender. With several workers an error is placed by its
- * outer addresses: one that reaches a worker that does not hold the flow is
- * bridged the same way.
+ * outer addresses by hardware RSS: one that reaches a worker that does not
+ * hold the flow is bridged the same way (software steering places it by the
+ * quote, rss.c).
  *
- * The quote has its own small parser: IPv4 with options; IPv6 with the
- * extension headers the frame parser walks (hop-by-hop, routing,
- * destination options, mobility, AH, a first or atomic fragment), at most
- * PKT_MAX_EXTHDR of them, every byte inside the quoted part.
+ * The quote is found by icmp_quote.c (shared with steering, which places an
+ * error on the worker that holds the quoted connection when it hashes in
+ * software).
  */
 #include <stddef.h>
 #include <string.h>
@@ -58,95 +61,6 @@
 #include "fwd/icmp_err.h"
 #include "fwd/synproxy_int.h"
 
-#ifndef IPPROTO_MH
-#define IPPROTO_MH 135
-#endif
-
-#define ICMP_HDR_LEN  8    /* type, code, checksum, 4 bytes (MTU, pointer, unused) */
-#define QUOTE_TCP_MIN 8    /* ports + seq: what RFC 792 guarantees */
-
-struct quote {
-	const uint8_t *ip;    /* quoted IP header */
-	uint8_t *th;          /* quoted TCP header */
-	uint16_t tcp_len;     /* bytes of it quoted (bounded by the quoted IP length) */
-};
-
-static bool
-quote_v4(uint8_t *p, uint16_t avail, struct quote *q)
-{
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)p;
-
-	if (avail < sizeof(*ip) || (ip->version_ihl >> 4) != 4 || ip->next_proto_id != IPPROTO_TCP)
-		return false;
-	uint16_t hl = (ip->version_ihl & 0xf) * 4;
-	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
-	if (hl < sizeof(*ip) || tot < hl)
-		return false;
-	/* A later fragment quotes payload, not a TCP header. */
-	if (rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK)
-		return false;
-	if (tot < avail)
-		avail = tot;   /* RFC 4884 padding or extensions behind the quote */
-	if (avail < hl + QUOTE_TCP_MIN)
-		return false;
-	q->ip = p;
-	q->th = p + hl;
-	q->tcp_len = avail - hl;
-	return true;
-}
-
-static bool
-quote_v6(uint8_t *p, uint16_t avail, struct quote *q)
-{
-	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)p;
-
-	if (avail < sizeof(*ip) || (p[0] >> 4) != 6)
-		return false;
-	uint32_t end = sizeof(*ip) + rte_be_to_cpu_16(ip->payload_len);
-	if (end < avail)
-		avail = end;
-	uint32_t off = sizeof(*ip);
-	uint8_t nh = ip->proto;
-
-	for (int i = 0; i <= PKT_MAX_EXTHDR; i++) {
-		uint32_t hlen;
-		switch (nh) {
-		case IPPROTO_TCP:
-			if (off + QUOTE_TCP_MIN > avail)
-				return false;
-			q->ip = p;
-			q->th = p + off;
-			q->tcp_len = avail - off;
-			return true;
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_ROUTING:
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_MH:
-			if (off + 2 > avail)
-				return false;
-			hlen = (p[off + 1] + 1) * 8;
-			break;
-		case IPPROTO_AH:
-			if (off + 2 > avail)
-				return false;
-			hlen = (p[off + 1] + 2) * 4;
-			break;
-		case IPPROTO_FRAGMENT:
-			if (off + 8 > avail)
-				return false;
-			if ((((uint16_t)p[off + 2] << 8) | p[off + 3]) & 0xfff8)
-				return false;   /* a later fragment: no TCP header */
-			hlen = 8;
-			break;
-		default:
-			return false;
-		}
-		nh = p[off];
-		off += hlen;
-	}
-	return false;
-}
-
 void
 icmp_err(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
 	 const struct pkt_meta *mt, enum port_role in)
@@ -154,38 +68,33 @@ icmp_err(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *icmp = f + mt->l4_off;
 	const uint8_t *outer = f + mt->l3_off;
-	struct quote q;
+	struct icmp_quote q;
 	struct flow_key k;
-	bool ok;
 
-	if (mt->l4_len < ICMP_HDR_LEN)
+	if (!icmp_quote_tcp(f, mt, &q))
 		goto bridge;
-	if (mt->l3 == PKT_L3_IPV4) {
-		ok = quote_v4(icmp + ICMP_HDR_LEN, mt->l4_len - ICMP_HDR_LEN, &q);
-		/* addressed to the quoted packet's sender */
-		ok = ok && memcmp(outer + offsetof(struct rte_ipv4_hdr, dst_addr),
-				  q.ip + offsetof(struct rte_ipv4_hdr, src_addr), 4) == 0;
-	} else {
-		ok = quote_v6(icmp + ICMP_HDR_LEN, mt->l4_len - ICMP_HDR_LEN, &q);
-		ok = ok && memcmp(outer + offsetof(struct rte_ipv6_hdr, dst_addr),
-				  q.ip + offsetof(struct rte_ipv6_hdr, src_addr), 16) == 0;
-	}
-	if (!ok)
+	const uint8_t *qip = f + q.ip_off;
+	uint8_t *qth = f + q.tcp_off;
+	/* addressed to the quoted packet's sender */
+	if (mt->l3 == PKT_L3_IPV4 ? memcmp(outer + offsetof(struct rte_ipv4_hdr, dst_addr),
+					   qip + offsetof(struct rte_ipv4_hdr, src_addr), 4) != 0
+				  : memcmp(outer + offsetof(struct rte_ipv6_hdr, dst_addr),
+					   qip + offsetof(struct rte_ipv6_hdr, src_addr), 16) != 0)
 		goto bridge;
 
 	/* The key names the client (WAN side) first; the quoted segment went
 	 * to the WAN when the error comes from there. */
 	uint16_t qsp, qdp;
-	memcpy(&qsp, q.th, 2);
-	memcpy(&qdp, q.th + 2, 2);
+	memcpy(&qsp, qth, 2);
+	memcpy(&qdp, qth + 2, 2);
 	if (mt->l3 == PKT_L3_IPV4) {
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)q.ip;
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)qip;
 		if (in == ROLE_WAN)
 			flow_key_v4(&k, ip->dst_addr, ip->src_addr, qdp, qsp, IPPROTO_TCP);
 		else
 			flow_key_v4(&k, ip->src_addr, ip->dst_addr, qsp, qdp, IPPROTO_TCP);
 	} else {
-		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)q.ip;
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)qip;
 		if (in == ROLE_WAN)
 			flow_key_v6(&k, ip->dst_addr, ip->src_addr, qdp, qsp, IPPROTO_TCP);
 		else
@@ -195,7 +104,7 @@ icmp_err(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
 	if (fe == NULL || !(fe->flags & FLOW_F_PROXIED) || fe->state < FLOW_S_ESTABLISHED)
 		goto bridge;
 
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)q.th;
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)qth;
 	uint32_t acc = 0;
 	if (in == ROLE_WAN) {
 		uint32_t old = th->sent_seq;

@@ -314,7 +314,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 				sp->stats.fragment_pass++;
 				tx_sink_forward(tx, in, pkts[i]);
 			}
-		} else if (unlikely(icmp_err_candidate(pkts[i], mt))) {
+		} else if (unlikely(icmp_is_error(rte_pktmbuf_mtod(pkts[i], const uint8_t *), mt))) {
 			/* Errors are rare: one flow lookup each (icmp_err.c). */
 			icmp_err(sp, tx, pkts[i], mt, in);
 		} else {
