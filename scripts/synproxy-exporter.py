@@ -79,7 +79,9 @@ FAMILIES = {
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
 			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), fragment_drop (TCP "
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
-			    "(CE-marked data of a connection whose other end does not do ECN), tx_drop "
+			    "(CE-marked data of a connection whose other end does not do ECN), "
+			    "icmp_err_out_of_window (WAN ICMP error quoting a proxied connection outside "
+			    "the server's send window), tx_drop "
 			    "(transmit failed after retries), steer_drop (hand-off ring to the owning "
 			    "worker full)"),
 	# SYN proxy (src/fwd/synproxy.h)
@@ -121,6 +123,9 @@ FAMILIES = {
 	"tcp_bad_options": (COUNTER, "TCP segments with malformed options"),
 	"fragment_pass": (COUNTER, "IP fragments bridged (never proxied)"),
 	"non_tcp_pass": (COUNTER, "Non-TCP IP packets bridged"),
+	"icmp_errors": (COUNTER, "ICMP/ICMPv6 errors quoting a TCP segment, by result: translated (the "
+			"quote of a proxied connection rewritten into the receiver's sequence space), "
+			"no_flow (no proxied connection quoted: bridged untouched)"),
 	"bad_pass": (COUNTER, "Malformed frames from the LAN bridged untouched"),
 	"alloc_fail": (COUNTER, "Packet buffer (mbuf) allocation failures"),
 	"restored_flows": (COUNTER, "Flows taken over from the previous process's state file (--restore)"),
@@ -217,6 +222,8 @@ WORKER_KEYS = {
 	"tcp_bad_options": ("tcp_bad_options", {}),
 	"fragment_pass": ("fragment_pass", {}),
 	"non_tcp_pass": ("non_tcp_pass", {}),
+	"icmp_err_translated": ("icmp_errors", {"result": "translated"}),
+	"icmp_err_no_flow": ("icmp_errors", {"result": "no_flow"}),
 	"bad_pass": ("bad_pass", {}),
 	"alloc_fail": ("alloc_fail", {}),
 	"restored_flows": ("restored_flows", {}),
@@ -237,7 +244,7 @@ WORKER_KEYS = {
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
 		"server_synack_bad", "rst_out_of_window", "wan_no_flow", "fragment_drop",
-		"bad_drop", "ecn_ce_drop", "tx_drop", "steer_drop"):
+		"bad_drop", "ecn_ce_drop", "icmp_err_out_of_window", "tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

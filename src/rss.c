@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "flow/keyed_hash.h"
+#include "icmp_quote.h"
 #include "rss.h"
 
 const char *
@@ -173,10 +174,35 @@ hash_endpoints(const void *a, const void *b, unsigned int nw, uint16_t pa, uint1
 	return keyed_hash_words(KH_DOM_STEER, x, 2 * nw + 2);
 }
 
+/* An ICMP error goes where the TCP connection it quotes goes (the proxy
+ * translates it there, fwd/icmp_err.c): the quoted endpoints hash like the
+ * connection's own segments, whichever way the quoted one went. */
+static bool
+hash_icmp_quote(const uint8_t *frame, const struct pkt_meta *m, uint32_t *h)
+{
+	struct icmp_quote q;
+
+	if (!icmp_quote_tcp(frame, m, &q))
+		return false;
+	const uint16_t *ports = (const uint16_t *)(frame + q.tcp_off);
+	const uint8_t *ip = frame + q.ip_off;
+	if (m->l3 == PKT_L3_IPV4)
+		*h = hash_endpoints(ip + offsetof(struct rte_ipv4_hdr, src_addr),
+				    ip + offsetof(struct rte_ipv4_hdr, dst_addr), 1, ports[0], ports[1]);
+	else
+		*h = hash_endpoints(ip + offsetof(struct rte_ipv6_hdr, src_addr),
+				    ip + offsetof(struct rte_ipv6_hdr, dst_addr), 4, ports[0], ports[1]);
+	return true;
+}
+
 uint32_t
 rss_sw_hash(const uint8_t *frame, const struct pkt_meta *m)
 {
 	uint16_t sp = 0, dp = 0;
+	uint32_t h;
+
+	if (unlikely(icmp_is_error(frame, m)) && hash_icmp_quote(frame, m, &h))
+		return h;
 
 	if ((m->flags & (PKT_F_L4 | PKT_F_FRAG | PKT_F_BAD)) == PKT_F_L4 &&
 	    (m->l4proto == IPPROTO_TCP || m->l4proto == IPPROTO_UDP)) {

@@ -59,8 +59,10 @@ enum steer_mode rss_port_setup(uint16_t port_id, const struct rte_eth_dev_info *
  * destination yields the same value. The hash is keyed with the process
  * secret (keyed_hash.h; port setup calls keyed_hash_init() before choosing
  * software steering), so the worker a flow lands on cannot be predicted. Non-TCP/UDP and fragments hash on the
- * addresses alone (fragments carry no ports past the first one). Non-IP
- * frames hash to 0.
+ * addresses alone (fragments carry no ports past the first one), except an
+ * ICMP/ICMPv6 error quoting a TCP segment, which hashes like the quoted
+ * connection (icmp_quote.h) so the worker holding it can translate it.
+ * Non-IP frames hash to 0.
  */
 uint32_t rss_sw_hash(const uint8_t *frame, const struct pkt_meta *m);
 

@@ -10,6 +10,20 @@
 #   198.18.0.1/24              \ p-<host> ...  (more WAN hosts,                        198.18.0.2/24
 #   2001:2::1/64                  e.g. an attacker, join br0)                          2001:2::2/64
 #
+# With NETNS_ROUTER_MTU set, the client sits behind a router instead, the
+# way most clients do (and the path towards it can have a smaller MTU):
+#
+#   wan ns [br0] p-router ---veth--- eth0 router ns eth1 ---veth--- eth0 client ns
+#                         198.18.0.254/24      198.18.1.254/24   198.18.1.1/24
+#                         2001:2::fe/64        2001:2:1::fe/64   2001:2:1::1/64
+#
+# The router forwards (IPv4 and IPv6), its eth1 has MTU NETNS_ROUTER_MTU
+# (the client's own interface keeps NETNS_MTU, so the client still announces
+# the larger MSS and the router has to send "fragmentation needed" / "packet
+# too big" back to the server), and the server's default route goes via the
+# router's WAN-side address: the proxy is still a bridge between the server
+# and the router.
+#
 # The proxy runs inside its own namespace on two af_packet vdevs bound to wan0
 # and lan0, so client and server share one L2 segment through it. All
 # offloads are off on every veth end: the proxy must see the real frames
@@ -35,12 +49,18 @@ NS_CLIENT=${NS_CLIENT:-${NETNS_PREFIX}client}
 NS_SERVER=${NS_SERVER:-${NETNS_PREFIX}server}
 NETNS_MTU=${NETNS_MTU:-1500}
 NETNS_IPV6=${NETNS_IPV6:-1}          # 0: IPv6 off in client/server (quiet links)
+NETNS_ROUTER_MTU=${NETNS_ROUTER_MTU:-}  # set: the client behind a router, this MTU towards it
+NS_ROUTER=${NS_ROUTER:-${NETNS_PREFIX}router}
 
 # Fixed addressing: benchmarking ranges only (RFC 2544 / RFC 5180).
 CLIENT_IP4=198.18.0.1
 SERVER_IP4=198.18.0.2
 CLIENT_IP6=2001:2::1
 SERVER_IP6=2001:2::2
+ROUTER_WAN_IP4=198.18.0.254       # the router's addresses (NETNS_ROUTER_MTU)
+ROUTER_WAN_IP6=2001:2::fe
+ROUTER_CLIENT_IP4=198.18.1.254
+ROUTER_CLIENT_IP6=2001:2:1::fe
 PROXY_LAN_IF=lan0
 PROXY_WAN_IF=wan0
 
@@ -169,7 +189,11 @@ netns_setup() {
 	netns_veth "$NS_WAN" p-proxy "$NS_PROXY" "$PROXY_WAN_IF"
 	ip -n "$NS_WAN" link set dev p-proxy master br0
 
-	netns_add_wan_host "$NS_CLIENT" "$CLIENT_IP4/24" "$CLIENT_IP6/64"
+	if [ -n "$NETNS_ROUTER_MTU" ]; then
+		_netns_router_client
+	else
+		netns_add_wan_host "$NS_CLIENT" "$CLIENT_IP4/24" "$CLIENT_IP6/64"
+	fi
 
 	netns_create "$NS_SERVER"
 	[ "$NETNS_IPV6" = 1 ] || netns_disable_ipv6 "$NS_SERVER"
@@ -177,6 +201,40 @@ netns_setup() {
 	ip -n "$NS_SERVER" addr add "$SERVER_IP4/24" dev eth0
 	if [ "$NETNS_IPV6" = 1 ]; then
 		ip -n "$NS_SERVER" addr add "$SERVER_IP6/64" dev eth0 nodad
+	fi
+	if [ -n "$NETNS_ROUTER_MTU" ]; then
+		netns_server_default_route
+	fi
+}
+
+# The client behind a router (NETNS_ROUTER_MTU, see the top of this file).
+_netns_router_client() {
+	CLIENT_IP4=198.18.1.1
+	CLIENT_IP6=2001:2:1::1
+	netns_add_wan_host "$NS_ROUTER" "$ROUTER_WAN_IP4/24" "$ROUTER_WAN_IP6/64"
+	nsx "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null
+	netns_create "$NS_CLIENT"
+	[ "$NETNS_IPV6" = 1 ] || netns_disable_ipv6 "$NS_CLIENT"
+	netns_veth "$NS_ROUTER" eth1 "$NS_CLIENT" eth0
+	ip -n "$NS_ROUTER" link set dev eth1 mtu "$NETNS_ROUTER_MTU"
+	ip -n "$NS_ROUTER" addr add "$ROUTER_CLIENT_IP4/24" dev eth1
+	ip -n "$NS_CLIENT" addr add "$CLIENT_IP4/24" dev eth0
+	ip -n "$NS_CLIENT" route add default via "$ROUTER_CLIENT_IP4"
+	if [ "$NETNS_IPV6" = 1 ]; then
+		ip -n "$NS_ROUTER" addr add "$ROUTER_CLIENT_IP6/64" dev eth1 nodad
+		ip -n "$NS_CLIENT" addr add "$CLIENT_IP6/64" dev eth0 nodad
+		ip -n "$NS_CLIENT" -6 route add default via "$ROUTER_CLIENT_IP6"
+	fi
+}
+
+# (Re)create the server's default routes via the router. Deleting a route
+# also deletes the path MTUs the server learned through it.
+netns_server_default_route() {
+	ip -n "$NS_SERVER" route del default 2>/dev/null || true
+	ip -n "$NS_SERVER" route add default via "$ROUTER_WAN_IP4"
+	if [ "$NETNS_IPV6" = 1 ]; then
+		ip -n "$NS_SERVER" -6 route del default 2>/dev/null || true
+		ip -n "$NS_SERVER" -6 route add default via "$ROUTER_WAN_IP6"
 	fi
 }
 

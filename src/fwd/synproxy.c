@@ -17,7 +17,11 @@
  * into the worker.
  *
  * Rules for the odd cases, one counter each:
- *  - non-IP and non-TCP: bridged (bridge counters, non_tcp_pass);
+ *  - non-IP and non-TCP: bridged (bridge counters, non_tcp_pass), except
+ *    ICMP/ICMPv6 errors quoting a TCP segment: icmp_err.c translates the
+ *    quote of a proxied connection (icmp_err_translated), drops one from
+ *    the WAN outside the server's window (icmp_err_out_of_window) and
+ *    bridges the rest (icmp_err_no_flow);
  *  - malformed headers: from the WAN dropped (bad_drop); from the LAN
  *    bridged (bad_pass);
  *  - TCP fragments from the WAN, first fragments included: dropped (a
@@ -40,6 +44,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "fwd/icmp_err.h"
 #include "fwd/synproxy_int.h"
 #include "syncookie/ratelimit.h"
 #include "syncookie/syn_cache.h"
@@ -309,6 +314,9 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 				sp->stats.fragment_pass++;
 				tx_sink_forward(tx, in, pkts[i]);
 			}
+		} else if (unlikely(icmp_is_error(rte_pktmbuf_mtod(pkts[i], const uint8_t *), mt))) {
+			/* Errors are rare: one flow lookup each (icmp_err.c). */
+			icmp_err(sp, tx, pkts[i], mt, in);
 		} else {
 			sp->stats.non_tcp_pass++;
 			tx_sink_forward(tx, in, pkts[i]);

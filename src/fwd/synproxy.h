@@ -79,7 +79,10 @@ struct cookie_secrets;
 	X(tcp_bad_options)     /* malformed TCP options (SYN/ACK dropped as syn_bad/ack_bad; translated segments pass) */ \
 	X(fragment_pass)       /* IP fragments bridged (never proxied) */ \
 	X(fragment_drop)       /* [drop] TCP fragments from the WAN */ \
-	X(non_tcp_pass)        /* non-TCP IP traffic bridged */ \
+	X(non_tcp_pass)        /* non-TCP IP traffic bridged (ICMP errors: the three below) */ \
+	X(icmp_err_translated) /* ICMP/ICMPv6 errors quoting a proxied connection, quote translated */ \
+	X(icmp_err_no_flow)    /* ICMP/ICMPv6 errors quoting no proxied connection (or too little): bridged */ \
+	X(icmp_err_out_of_window) /* [drop] WAN ICMP errors quoting a proxied connection outside the server's send window */ \
 	X(bad_pass)            /* malformed frames from the LAN bridged untouched */ \
 	X(bad_drop)            /* [drop] malformed IP frames from the WAN */ \
 	X(flows_expired)       /* flows removed by timeout */ \

@@ -8,6 +8,7 @@
  *   synproxy_flow.c       one handler per flow state: tracking and translation
  *   synproxy_pending.c    SYN copies for retransmission, expiry, housekeeping
  *   synproxy_out.h        one builder per segment the proxy itself sends
+ *   icmp_err.c            ICMP/ICMPv6 errors quoting a proxied connection
  * Everything per packet here is inline; the stages get the transmit sink and
  * the clocks from the burst step, never from the worker above.
  */

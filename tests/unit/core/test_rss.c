@@ -191,6 +191,66 @@ test_sw_hash_keyed(void **state)
 	assert_true(moved > 2700 && moved < 3300);
 }
 
+/* An ICMP error quoting a TCP segment goes to the worker of that
+ * connection, whichever way the quoted segment went and wherever the error
+ * comes from; an echo request with the same bytes goes by its addresses. */
+static void
+test_sw_hash_icmp_error(void **state)
+{
+	uint8_t reta[RSS_SW_RETA_SIZE];
+	unsigned by_quote = 0, echo_elsewhere = 0;
+
+	(void)state;
+	keyed_hash_set_seed(7);
+	srand(7);
+	worker_build_sw_reta(reta, 4);
+	for (int it = 0; it < 2000; it++) {
+		int fam = (it & 1) ? 6 : 4;
+		struct pb_spec a = { .family = fam, .proto = IPPROTO_TCP, .flags = RTE_TCP_ACK_FLAG,
+				     .payload = 40, .v6_ext = fam == 6 ? (uint8_t)(it % 3) : 0,
+				     .ipv4_optlen = fam == 4 ? (uint8_t)(it % 3 * 4) : 0 };
+		rand_bytes(a.src, 16);
+		rand_bytes(a.dst, 16);
+		a.sport = rand();
+		a.dport = rand();
+		uint8_t seg[256], f[512];
+		uint16_t seglen = pb_build(seg, &a);
+		uint16_t quote = 20 + (uint16_t)(it % 5) * 10;   /* 20.. bytes after the IP header */
+
+		/* the error: from some router to the quoted segment's sender */
+		struct pb_spec e = { .family = fam, .proto = fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+				     .nb_vlan = it % 3 };
+		rand_bytes(e.src, 16);
+		memcpy(e.dst, a.src, 16);
+		struct rte_mbuf mb;
+		struct pkt_meta ms, me;
+		memset(&mb, 0, sizeof(mb));
+		mb.buf_addr = seg;
+		mb.data_len = mb.pkt_len = seglen;
+		pkt_parse(&mb, &ms);
+		uint16_t qlen = (uint16_t)(ms.l4_off - ms.l3_off + quote);
+		e.payload = 8 + qlen;
+		uint16_t len = pb_build(f, &e);
+		mb.buf_addr = f;
+		mb.data_len = mb.pkt_len = len;
+		pkt_parse(&mb, &me);
+		assert_int_equal(me.flags & (PKT_F_BAD | PKT_F_L4), PKT_F_L4);
+		uint8_t *icmp = f + me.l4_off;
+		memset(icmp, 0, 8);
+		icmp[0] = fam == 4 ? 3 : 2;
+		memcpy(icmp + 8, seg + ms.l3_off, qlen);
+		uint16_t seg_owner = reta[rss_sw_hash(seg, &ms) & (RSS_SW_RETA_SIZE - 1)];
+		uint16_t err_owner = reta[rss_sw_hash(f, &me) & (RSS_SW_RETA_SIZE - 1)];
+		assert_int_equal(err_owner, seg_owner);
+		by_quote++;
+		/* an echo request is no error: placed by its own addresses */
+		icmp[0] = fam == 4 ? 8 : 128;
+		echo_elsewhere += reta[rss_sw_hash(f, &me) & (RSS_SW_RETA_SIZE - 1)] != seg_owner;
+	}
+	assert_int_equal(by_quote, 2000);
+	assert_true(echo_elsewhere > 1000 && echo_elsewhere < 2000);   /* 1500 expected */
+}
+
 int
 main(void)
 {
@@ -200,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_rss_types),
 		cmocka_unit_test(test_sw_hash_symmetric),
 		cmocka_unit_test(test_sw_hash_keyed),
+		cmocka_unit_test(test_sw_hash_icmp_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
