@@ -141,10 +141,9 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 			c->mode == CFG_MODE_CACHE ? SYN_MODE_CACHE : SYN_MODE_AUTO,
 			c->auto_syn_rate, c->auto_cache_fill_pct);
 
-	/* One pending SYN per handshake in flight; bounded separately from the
-	 * flow table because each holds an mbuf. */
-	sp->pend_cap = RTE_MIN(c->flow_table_size, (uint32_t)(mp->size / 4));
-	sp->pend_cap = RTE_MAX(sp->pend_cap, 1u);
+	/* Retransmission slots: a quarter of the flow table (see
+	 * synproxy_pending.c); they hold no mbuf. */
+	sp->pend_cap = RTE_MAX(c->flow_table_size / 4, 1u);
 	sp->pend = rte_zmalloc_socket("pending", sizeof(*sp->pend) * sp->pend_cap, 0, socket);
 	sp->pend_free = rte_malloc_socket("pending_free", sizeof(uint32_t) * sp->pend_cap, 0, socket);
 	if (sp->pend == NULL || sp->pend_free == NULL)
@@ -163,9 +162,6 @@ synproxy_lcore_free(struct synproxy_lcore *sp)
 {
 	if (sp == NULL)
 		return;
-	if (sp->pend != NULL)
-		for (uint32_t i = 0; i < sp->pend_cap; i++)
-			rte_pktmbuf_free(sp->pend[i].m);
 	rte_free(sp->pend);
 	rte_free(sp->pend_free);
 	flow_table_free(sp->flows);

@@ -19,7 +19,7 @@
  *     server, with the client's ISN and options (exact from the cache, else
  *     from the cookie). A "cached" cookie whose entry is gone, with no
  *     timestamp to carry the options, gets a RST instead of a guess.
- *     A copy is kept for retransmission (synproxy_pending.c).
+ *     What its retransmission needs is kept (synproxy_pending.c).
  *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
  *     are recorded, the server's options learned for the next SYN-ACKs, the
  *     SYN-ACK becomes the ACK to the server and a window update goes to the
@@ -281,7 +281,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		.tsecr = 0,
 	};
 	out_syn_to_server(sp, tx, s, fe, syn_win, &opts, ecn_ask);
-	pending_keep(sp, fe, s->m);
+	pending_keep(sp, fe, s->m, syn_win);
 	sp->stats.syn_to_server++;
 	return;
 bad:

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -36,11 +37,19 @@
 #define CACHE_BUDGET    32
 #define WIN_MIN_TRACK   65535u   /* window tolerance before any window was seen */
 
+/* The L2 header of a SYN to a server: Ethernet and up to PKT_MAX_VLAN tags. */
+#define PENDING_L2_MAX (RTE_ETHER_HDR_LEN + PKT_MAX_VLAN * 4)
+
+/* What a SYN retransmission needs beyond its flow (synproxy_pending.c): no
+ * mbuf is held between retransmissions. */
 struct pending_syn {
-	struct rte_mbuf *m;      /* copy of the SYN sent to the server */
 	uint32_t flow_idx;
 	uint32_t next_ms;        /* when to retransmit */
+	uint16_t win;            /* the SYN's window */
+	uint8_t l2_len;          /* 0: slot free */
+	uint8_t l2[PENDING_L2_MAX];
 };
+_Static_assert(sizeof(struct pending_syn) == 36, "the design comment of synproxy_pending.c says 36");
 
 struct synproxy_lcore {
 	/* hot */
@@ -62,7 +71,7 @@ struct synproxy_lcore {
 	uint32_t retx_ms;
 	uint8_t retries;
 	uint32_t cache_max_age_ms;
-	/* SYN copies kept for retransmission */
+	/* SYNs to servers, kept for retransmission (synproxy_pending.c) */
 	struct pending_syn *pend;
 	uint32_t *pend_free;
 	uint32_t pend_cap, pend_nfree, pend_hand;
@@ -182,8 +191,10 @@ void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k, uint32_t hash);
 
-/* Pending SYN copies and flow removal (synproxy_pending.c). */
-void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn);
+/* Pending SYNs and flow removal (synproxy_pending.c). syn is the SYN just
+ * built for the server (out_syn_to_server), win its window. */
+void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct rte_mbuf *syn,
+		  uint16_t win);
 void pending_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 void flow_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 
