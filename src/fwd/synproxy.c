@@ -134,6 +134,19 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		if (sp->rl == NULL)
 			goto fail;
 	}
+	/* Per-prefix caps (resolved here too for a config built by hand). */
+	uint32_t max_flows = config_limit_value(c->max_flows_per_prefix, c->flow_table_size,
+						CFG_LIMIT_FLOWS_DIV);
+	uint32_t max_half_open = config_limit_value(c->max_half_open_per_prefix, c->flow_table_size,
+						    CFG_LIMIT_HALF_OPEN_DIV);
+	if (max_flows != 0 || max_half_open != 0) {
+		snprintf(name, sizeof(name), "pfx%u", idx);
+		sp->limits = prefix_limits_create(name, c->flow_table_size, c->ratelimit_v4_prefix,
+						  c->ratelimit_v6_prefix, max_flows, max_half_open,
+						  socket);
+		if (sp->limits == NULL)
+			goto fail;
+	}
 	if (sp->flows == NULL || sp->learned == NULL || (c->mode != CFG_MODE_COOKIE && sp->cache == NULL))
 		goto fail;
 	syn_policy_init(&sp->policy,
@@ -168,6 +181,7 @@ synproxy_lcore_free(struct synproxy_lcore *sp)
 	syn_cache_free(sp->cache);
 	server_opts_free(sp->learned);
 	ratelimit_free(sp->rl);
+	prefix_limits_free(sp->limits);
 	rte_free(sp);
 }
 

@@ -179,8 +179,9 @@ bad:
 
 /* Accepts: a client ACK with no flow (or its zero-window probe). Counts
  * ack_cookie_ok|ack_cache_ok (ack_probe) and syn_to_server, or drops
- * (ack_bad_cookie, ack_bad, flow_full), or answers a RST (ack_cache_miss).
- * Leaves a new flow in SYN_SENT. */
+ * (ack_bad_cookie, ack_bad, prefix_flow_cap, prefix_half_open_cap,
+ * prefix_table_full, flow_full), or answers a RST (ack_cache_miss). Leaves a
+ * new flow in SYN_SENT, counted for its source prefix. */
 void
 wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, uint32_t hash)
@@ -243,8 +244,13 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	struct server_opts so_now;
 	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, &so_now);
 
+	/* The source prefix's caps first: counted from here (synproxy_limits.c). */
+	if (sp->limits != NULL && !limits_admit(sp, s, k))
+		return;
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
+		if (sp->limits != NULL)
+			prefix_limits_release(sp->limits, k, true);
 		drop(sp, s->m, &sp->stats.flow_full);
 		return;
 	}

@@ -6,7 +6,8 @@
  *   synproxy.c            lifecycle and the burst step (classify, look up, dispatch)
  *   synproxy_handshake.c  client SYN, client ACK, server SYN-ACK
  *   synproxy_flow.c       one handler per flow state: tracking and translation
- *   synproxy_pending.c    SYN copies for retransmission, expiry, housekeeping
+ *   synproxy_pending.c    SYN retransmission, expiry, housekeeping
+ *   synproxy_limits.c     per source prefix caps on flows and half-open handshakes
  *   synproxy_out.h        one builder per segment the proxy itself sends
  * Everything per packet here is inline; the stages get the transmit sink and
  * the clocks from the burst step, never from the worker above.
@@ -25,6 +26,7 @@
 
 #include "txbuf.h"
 #include "flow/flow_table.h"
+#include "flow/prefix_limits.h"
 #include "flow/server_opts.h"
 #include "fwd/csum.h"
 #include "fwd/synproxy.h"
@@ -58,6 +60,7 @@ struct synproxy_lcore {
 	struct syn_cache *cache;
 	struct ratelimit *rl;
 	struct server_opts_table *learned;
+	struct prefix_limits *limits;   /* NULL: no per-prefix caps */
 	struct rte_mempool *mp;
 	struct cookie_mss_table mss_table;
 	struct syn_policy policy;
@@ -164,9 +167,19 @@ scaled(uint16_t win, uint8_t ws)
 	return (uint32_t)win << (ws == TCP_WSCALE_NONE ? 0 : ws);
 }
 
+/* Per-prefix caps (synproxy_limits.c). */
+bool limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k);
+void limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe);
+void limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe);
+
+/* The one way to change a flow's state: a proxied flow leaving SYN_SENT,
+ * whichever way, stops counting as half-open for its prefix. */
 static inline void
 set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
 {
+	if (unlikely(fe->state == FLOW_S_SYN_SENT) && st != FLOW_S_SYN_SENT &&
+	    (fe->flags & FLOW_F_PROXIED) && sp->limits != NULL)
+		limits_half_open_done(sp, fe);
 	flow_table_set_state(sp->flows, fe, st);
 }
 

@@ -144,15 +144,16 @@ pending_scan(struct synproxy_lcore *sp, struct tx_sink *tx)
 	}
 }
 
-/* Flow table expiry: free the pending SYN and count why the flow went. */
+/* Flow table expiry: free the pending SYN, uncount the flow from its prefix
+ * and count why it went. */
 static void
 on_expire(void *arg, const struct flow_key *k, struct flow_entry *fe)
 {
 	struct synproxy_lcore *sp = arg;
-	(void)k;
 	if (fe->state == FLOW_S_SYN_SENT && (fe->flags & FLOW_F_PROXIED))
 		sp->stats.syn_to_server_timeout++;
 	pending_release(sp, fe);
+	limits_release(sp, k, fe);
 	sp->stats.flows_expired++;
 }
 
@@ -160,6 +161,7 @@ void
 flow_release(struct synproxy_lcore *sp, struct flow_entry *fe)
 {
 	pending_release(sp, fe);
+	limits_release(sp, NULL, fe);
 	flow_table_remove_entry(sp->flows, fe);
 	sp->stats.flows_closed++;
 }
