@@ -17,8 +17,9 @@ struct prefix_key {
 	uint32_t addr[4];    /* masked, network order; IPv4 in word 0 */
 	uint8_t family;
 	uint8_t len;
-	uint16_t zero;
+	uint16_t zero[3];    /* whole 8-byte words for the hash */
 };
+_Static_assert(sizeof(struct prefix_key) == 24, "three 8-byte words");
 
 struct prefix_count {
 	uint32_t flows;
@@ -116,7 +117,16 @@ prefix_of(const struct prefix_limits *pl, const struct flow_key *k, struct prefi
 		p->len = pl->v6_prefix;
 	}
 	p->family = k->family;
-	return rte_hash_crc(p, sizeof(*p), pl->seed);
+	/* rte_hash_crc(p, 24, seed), but loading the words with memcpy: it
+	 * reads through uint64_t pointers, and inlined right after the
+	 * 32-bit stores above, -O3 may load before they land (strict
+	 * aliasing; see flow_table_hash). */
+	uint64_t w[sizeof(*p) / sizeof(uint64_t)];
+	uint32_t h = pl->seed;
+	memcpy(w, p, sizeof(w));
+	for (unsigned i = 0; i < RTE_DIM(w); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
 }
 
 enum prefix_admit

@@ -170,6 +170,34 @@ test_table_full(void **state)
 	prefix_limits_free(pl);
 }
 
+/* A table as big as the default flow table takes that many prefixes, and
+ * gives every entry back. */
+static void
+test_many_prefixes(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct prefix_limits *pl = prefix_limits_create("pl_many", 262144, 24, 64, 4, 2, 0);
+	assert_non_null(pl);
+	for (uint32_t i = 0; i < N; i++) {
+		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
+		enum prefix_admit r = prefix_limits_admit(pl, &k);
+		if (r != PREFIX_ADMIT_OK)
+			fail_msg("prefix %u of %u refused: %d", i, N, r);
+	}
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, N);
+	for (uint32_t i = 0; i < N; i++) {
+		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
+		prefix_limits_release(pl, &k, true);
+	}
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, 0);
+	assert_int_equal(st.underflows, 0);
+	prefix_limits_free(pl);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -196,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_masking_and_caps),
 		cmocka_unit_test(test_underflow_guard),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_many_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
