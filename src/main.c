@@ -254,7 +254,7 @@ eal_arg_lcores(int argc, char **argv)
  * without them). The placement is known only with the ports: "auto" is
  * checked as hardware RSS here, and again exactly at startup. */
 static int
-check_pool_offline(int argc, char **argv)
+check_pool_offline(int argc, char **argv, const char *name)
 {
 	char msg[CFG_ERR_LEN];
 	unsigned lcores = eal_arg_lcores(argc, argv);
@@ -264,7 +264,7 @@ check_pool_offline(int argc, char **argv)
 	uint64_t need_sw = config_pool_need(&app.cfg, workers, true, NULL, 0);
 
 	if (pool_check(&app.cfg, workers, sw, msg, sizeof(msg)) != 0) {
-		fprintf(stderr, "dpdk-synproxy: config error: %s\n", msg);
+		fprintf(stderr, "dpdk-synproxy: config error: %s: %s\n", name, msg);
 		return -1;
 	}
 	printf("mbuf pool: %u mbufs for %u worker(s)%s: at most %" PRIu64 " held with hardware RSS, "
@@ -434,7 +434,7 @@ main(int argc, char **argv)
 	if (load_config(&opts, &app.cfg) != 0)
 		return 1;
 	if (opts.check) {
-		if (check_pool_offline(argc, argv) != 0)
+		if (check_pool_offline(argc, argv, opts.config ? opts.config : "<embedded default>") != 0)
 			return 1;
 		char *text = config_to_json(&app.cfg);
 		printf("%s\nconfig OK: %s\n", text ? text : "", opts.config ? opts.config : "<embedded default>");
