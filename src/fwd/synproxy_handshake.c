@@ -208,6 +208,11 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		sp->stats.tcp_bad_csum++;
 		goto bad;
 	}
+	/* The source prefix's caps, before the cache entry is taken: a refused
+	 * client retransmits and finds it again. Counted from here
+	 * (synproxy_limits.c); undone below if the flow cannot be inserted. */
+	if (sp->limits != NULL && !limits_admit(sp, s, k))
+		return;
 	struct syn_cache_entry ce;
 	bool cached = ca.cache && sp->cache != NULL && syn_cache_count(sp->cache) &&
 		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == ca.client_isn;
@@ -244,9 +249,6 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	struct server_opts so_now;
 	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, &so_now);
 
-	/* The source prefix's caps first: counted from here (synproxy_limits.c). */
-	if (sp->limits != NULL && !limits_admit(sp, s, k))
-		return;
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
 		if (sp->limits != NULL)

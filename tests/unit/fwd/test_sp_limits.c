@@ -357,6 +357,35 @@ test_churn_exact(void **state)
 	world_end();
 }
 
+/* Cache mode: a refused handshake leaves its SYN cache entry, so the retry
+ * is validated with the client's exact options. */
+static void
+test_refused_keeps_cache_entry(void **state)
+{
+	struct conn a, b;
+
+	(void)state;
+	tw_flows = 0;
+	tw_half_open = 1;
+	world_start(CFG_MODE_CACHE, tweak_caps);
+	conn_init(&a, 4, 60);
+	conn_init(&b, 4, 61);
+	b.cli_ts = false;   /* only the cache remembers its window scale and SACK */
+	assert_true(try_open(&a));
+	assert_false(try_open(&b));
+	assert_int_equal(st()->prefix_half_open_cap, 1);
+	assert_int_equal(st()->ack_cache_ok, 1);
+	server_synack(&a);
+	struct view syn;
+	do_ack3(&b, &syn);
+	assert_int_equal(syn.o.wscale, b.cli_ws);
+	assert_true(syn.o.sack_perm);
+	view_free(&syn);
+	assert_int_equal(st()->ack_cache_ok, 2);
+	check_counts();
+	world_end();
+}
+
 /* Both caps 0: no table, no refusal. */
 static void
 test_caps_off(void **state)
@@ -407,6 +436,7 @@ main(void)
 		T(test_half_open_cap),
 		T(test_flow_table_full_uncounted),
 		T(test_churn_exact),
+		T(test_refused_keeps_cache_entry),
 		T(test_caps_off),
 		T(test_default_caps),
 	};
