@@ -134,24 +134,22 @@ prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k)
 {
 	struct prefix_key p;
 	uint32_t h = prefix_of(pl, k, &p);
-	int32_t pos = rte_hash_lookup_with_hash(pl->hash, &p, h);
+	/* One search: add returns the position of a key already there, and a
+	 * new key's counters are zero (release zeroes them with the entry),
+	 * below every cap (a cap is at least 1), so no zero-count entry stays. */
+	int32_t pos = rte_hash_add_key_with_hash(pl->hash, &p, h);
 
-	if (pos >= 0) {
-		struct prefix_count *c = &pl->counts[pos];
-		if (c->flows >= pl->max_flows)
-			return PREFIX_ADMIT_FLOW_CAP;
-		if (c->half_open >= pl->max_half_open)
-			return PREFIX_ADMIT_HALF_OPEN_CAP;
-		c->flows++;
-		c->half_open++;
-		return PREFIX_ADMIT_OK;
-	}
-	/* A new prefix: 0 < every cap (a cap is at least 1). */
-	pos = rte_hash_add_key_with_hash(pl->hash, &p, h);
 	if (pos < 0)
 		return PREFIX_ADMIT_TABLE_FULL;
-	pl->counts[pos] = (struct prefix_count){ .flows = 1, .half_open = 1 };
-	pl->st.prefixes++;
+	struct prefix_count *c = &pl->counts[pos];
+	if (c->flows >= pl->max_flows)
+		return PREFIX_ADMIT_FLOW_CAP;
+	if (c->half_open >= pl->max_half_open)
+		return PREFIX_ADMIT_HALF_OPEN_CAP;
+	if (c->flows == 0)
+		pl->st.prefixes++;
+	c->flows++;
+	c->half_open++;
 	return PREFIX_ADMIT_OK;
 }
 
@@ -188,10 +186,9 @@ prefix_limits_release(struct prefix_limits *pl, const struct flow_key *k, bool h
 			c->half_open--;
 	}
 	if (--c->flows == 0) {
-		if (unlikely(c->half_open != 0)) {
+		if (unlikely(c->half_open != 0))
 			pl->st.underflows++;   /* more half-open than flows: never */
-			c->half_open = 0;
-		}
+		c->half_open = 0;
 		rte_hash_del_key_with_hash(pl->hash, &p, h);
 		pl->st.prefixes--;
 	}
