@@ -7,19 +7,17 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
-#include <rte_random.h>
 
+#include "flow/keyed_hash.h"
 #include "flow/prefix_limits.h"
 
 struct prefix_key {
 	uint32_t addr[4];    /* masked, network order; IPv4 in word 0 */
-	uint8_t family;
-	uint8_t len;
-	uint16_t zero[3];    /* whole 8-byte words for the hash */
+	uint32_t fam_len;    /* family | prefix length << 8 */
+	uint32_t zero;       /* 24 bytes */
 };
-_Static_assert(sizeof(struct prefix_key) == 24, "three 8-byte words");
+#define PREFIX_KEY_WORDS 5   /* hashed: the address and fam_len */
 
 struct prefix_count {
 	uint32_t flows;
@@ -29,7 +27,6 @@ struct prefix_count {
 struct prefix_limits {
 	struct rte_hash *hash;
 	struct prefix_count *counts;   /* by key position */
-	uint32_t seed;
 	uint32_t max_flows, max_half_open;   /* UINT32_MAX: no cap */
 	uint32_t v4_mask;
 	uint32_t v6_mask[4];
@@ -49,6 +46,21 @@ word_mask(unsigned int prefix, unsigned int word)
 	return rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
 }
 
+static inline uint32_t
+prefix_hash(const struct prefix_key *p)
+{
+	return keyed_hash_words(KH_DOM_PREFIX, (const uint32_t *)p, PREFIX_KEY_WORDS);
+}
+
+/* For rte_hash (the table is always given the hash; this keeps both equal). */
+static uint32_t
+prefix_hash_rte(const void *key, uint32_t key_len, uint32_t init_val)
+{
+	(void)key_len;
+	(void)init_val;
+	return prefix_hash(key);
+}
+
 struct prefix_limits *
 prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uint8_t v6_prefix,
 		     uint32_t max_flows, uint32_t max_half_open, int socket)
@@ -59,6 +71,8 @@ prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uin
 	if (name == NULL || capacity == 0 || capacity > (1u << 28) || v4_prefix > 32 ||
 	    v6_prefix > 128)
 		return NULL;
+	if (keyed_hash_init() != 0)
+		return NULL;
 	pl = rte_zmalloc_socket("prefix_limits", sizeof(*pl), RTE_CACHE_LINE_SIZE, socket);
 	if (pl == NULL)
 		return NULL;
@@ -66,14 +80,13 @@ prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uin
 	 * next power of two, twice the key space when the flow table size is
 	 * a power of two (the header comment). */
 	uint32_t n = RTE_MAX(capacity + 1, 8u);
-	pl->seed = (uint32_t)rte_rand();
 	snprintf(hname, sizeof(hname), "%s", name);
 	struct rte_hash_parameters hp = {
 		.name = hname,
 		.entries = n,
 		.key_len = sizeof(struct prefix_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = pl->seed,
+		.hash_func = prefix_hash_rte,
+		.hash_func_init_val = 0,
 		.socket_id = socket,
 	};
 	pl->hash = rte_hash_create(&hp);
@@ -107,26 +120,17 @@ prefix_limits_free(struct prefix_limits *pl)
 static inline uint32_t
 prefix_of(const struct prefix_limits *pl, const struct flow_key *k, struct prefix_key *p)
 {
-	memset(p, 0, sizeof(*p));
 	if (k->family == FLOW_AF_INET) {
 		p->addr[0] = k->wan_addr[0] & pl->v4_mask;
-		p->len = pl->v4_prefix;
+		p->addr[1] = p->addr[2] = p->addr[3] = 0;
+		p->fam_len = k->family | (uint32_t)pl->v4_prefix << 8;
 	} else {
 		for (unsigned i = 0; i < 4; i++)
 			p->addr[i] = k->wan_addr[i] & pl->v6_mask[i];
-		p->len = pl->v6_prefix;
+		p->fam_len = k->family | (uint32_t)pl->v6_prefix << 8;
 	}
-	p->family = k->family;
-	/* rte_hash_crc(p, 24, seed), but loading the words with memcpy: it
-	 * reads through uint64_t pointers, and inlined right after the
-	 * 32-bit stores above, -O3 may load before they land (strict
-	 * aliasing; see flow_table_hash). */
-	uint64_t w[sizeof(*p) / sizeof(uint64_t)];
-	uint32_t h = pl->seed;
-	memcpy(w, p, sizeof(w));
-	for (unsigned i = 0; i < RTE_DIM(w); i++)
-		h = rte_hash_crc_8byte(w[i], h);
-	return h;
+	p->zero = 0;
+	return prefix_hash(p);
 }
 
 enum prefix_admit

@@ -19,14 +19,15 @@
  * its flow count reaches zero. A release that finds nothing to take is a bug:
  * it is counted (underflows) and never wraps.
  *
- * Storage: an rte_hash keyed by the masked prefix (24 bytes), hashed like the
- * flow table (CRC32C, random seed per table), plus a parallel array of
+ * Storage: an rte_hash keyed by the masked prefix (24 bytes), hashed with the
+ * process's keyed hash (keyed_hash.h, its own domain: a prefix an attacker
+ * picks cannot be aimed at another's bucket), plus a parallel array of
  * counters indexed by the key's position. Its capacity is the flow table's:
  * a prefix holds an entry only while it has a live proxied flow, so the
  * table can hold every prefix the flow table can; the bucket space is the
  * next power of two above it (at most half full when the flow table is
- * full), so a refusal (table_full) needs many prefixes aimed at one bucket
- * pair. About 56 bytes per flow of capacity (32 per key slot, 8 of counters,
+ * full), and as the hash is keyed a refusal (table_full) needs, by chance,
+ * 17 live prefixes in one bucket pair. About 56 bytes per flow of capacity (32 per key slot, 8 of counters,
  * 16 of buckets): ~15 MB at 262144.
  * No locks: one table per worker.
  */
