@@ -250,6 +250,10 @@ eal_arg_lcores(int argc, char **argv)
 	return n;
 }
 
+/* What --check prints about the pool, after "config OK" (the JSON above it
+ * is read by scripts/deploy.sh). */
+static char pool_note[320];
+
 /* --check: the pool against the workers the EAL arguments give (all CPUs
  * without them). The placement is known only with the ports: "auto" is
  * checked as hardware RSS here, and again exactly at startup. */
@@ -267,11 +271,12 @@ check_pool_offline(int argc, char **argv, const char *name)
 		fprintf(stderr, "dpdk-synproxy: config error: %s: %s\n", name, msg);
 		return -1;
 	}
-	printf("mbuf pool: %u mbufs for %u worker(s)%s: at most %" PRIu64 " held with hardware RSS, "
-	       "%" PRIu64 " with software steering%s\n", app.cfg.mempool_size, workers,
-	       lcores ? "" : " (lcores unknown: 1 assumed)", need_hw, need_sw,
-	       !sw && workers > 1 && app.cfg.mempool_size < need_sw
-	       ? " (NOT covered: startup refuses it if the ports need software steering)" : "");
+	snprintf(pool_note, sizeof(pool_note),
+		 "mbuf pool: %u mbufs for %u worker(s)%s: at most %" PRIu64 " held with hardware RSS, "
+		 "%" PRIu64 " with software steering%s", app.cfg.mempool_size, workers,
+		 lcores ? "" : " (lcores unknown: 1 assumed)", need_hw, need_sw,
+		 !sw && workers > 1 && app.cfg.mempool_size < need_sw
+		 ? " (NOT covered: startup refuses it if the ports need software steering)" : "");
 	return 0;
 }
 
@@ -437,7 +442,8 @@ main(int argc, char **argv)
 		if (check_pool_offline(argc, argv, opts.config ? opts.config : "<embedded default>") != 0)
 			return 1;
 		char *text = config_to_json(&app.cfg);
-		printf("%s\nconfig OK: %s\n", text ? text : "", opts.config ? opts.config : "<embedded default>");
+		printf("%s\nconfig OK: %s\n%s\n", text ? text : "", opts.config ? opts.config : "<embedded default>",
+		       pool_note);
 		free(text);
 		return 0;
 	}
