@@ -157,6 +157,23 @@ prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k)
 	return PREFIX_ADMIT_OK;
 }
 
+int
+prefix_limits_add(struct prefix_limits *pl, const struct flow_key *k, bool half_open)
+{
+	struct prefix_key p;
+	uint32_t h = prefix_of(pl, k, &p);
+	int32_t pos = rte_hash_add_key_with_hash(pl->hash, &p, h);
+
+	if (pos < 0)
+		return -1;
+	struct prefix_count *c = &pl->counts[pos];
+	if (c->flows == 0)
+		pl->st.prefixes++;
+	c->flows++;
+	c->half_open += half_open;
+	return 0;
+}
+
 void
 prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k)
 {

@@ -65,6 +65,9 @@ void prefix_limits_free(struct prefix_limits *pl);
 /* A new half-open flow from k's WAN source: counted (one flow, one half-open)
  * on PREFIX_ADMIT_OK, nothing changed otherwise. */
 enum prefix_admit prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k);
+/* A flow that exists already (restored from a handover state file): counted
+ * whatever the caps say. 0, or -1 (nothing counted) when there is no room. */
+int prefix_limits_add(struct prefix_limits *pl, const struct flow_key *k, bool half_open);
 /* A counted flow left SYN_SENT (the server answered, or it closed). */
 void prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k);
 /* A counted flow left the table; half_open: it was still in SYN_SENT. */

@@ -210,7 +210,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	}
 	/* The source prefix's caps, before the cache entry is taken: a refused
 	 * client retransmits and finds it again. Counted from here
-	 * (synproxy_limits.c); undone below if the flow cannot be inserted. */
+	 * (synproxy_limits.c); undone below if no flow is made after all. */
 	if (sp->limits != NULL && !limits_admit(sp, s, k))
 		return;
 	struct syn_cache_entry ce;
@@ -232,6 +232,8 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		 * than guess, reset the client (RFC 9293: seq = its ack); it
 		 * reconnects. */
 		sp->stats.ack_cache_miss++;
+		if (sp->limits != NULL)
+			prefix_limits_release(sp->limits, k, true);   /* no flow after all */
 		out_rst_reply_to_client(sp, tx, s);
 		return;
 	} else {

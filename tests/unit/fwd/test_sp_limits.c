@@ -186,6 +186,7 @@ test_flow_cap(void **state)
 	/* removed by expiry: the retry is admitted */
 	world.now_ms += world.cfg.synproxy.timeout_close * 1000 + 1;
 	sweep();
+	world_tx_drop();   /* the SYN retransmissions of other's handshake */
 	assert_null(flow_of(&c[0]));
 	check_counts();
 	send_ack3(&c[3], 0);
@@ -386,6 +387,34 @@ test_refused_keeps_cache_entry(void **state)
 	world_end();
 }
 
+/* A cached handshake whose entry is gone gets a RST and no flow: the count
+ * taken before the cache was read is given back. */
+static void
+test_cache_miss_uncounted(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	tw_flows = 1;
+	tw_half_open = 1;
+	world_start(CFG_MODE_CACHE, tweak_caps);
+	conn_init(&c, 4, 70);
+	c.cli_ts = false;
+	syn_ok(&c);
+	world.now_ms += world.cfg.synproxy.cookie_period * 2000 + 1;
+	sweep();
+	assert_int_equal(occ().syn_cache, 0);
+	send_ack3(&c, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
+	assert_int_equal(st()->ack_cache_miss, 1);
+	check_counts();   /* no prefix left counted */
+	/* and the prefix's one flow is free: the reconnection gets in */
+	assert_true(try_open(&c));
+	check_counts();
+	world_end();
+}
+
 /* Both caps 0: no table, no refusal. */
 static void
 test_caps_off(void **state)
@@ -437,6 +466,7 @@ main(void)
 		T(test_flow_table_full_uncounted),
 		T(test_churn_exact),
 		T(test_refused_keeps_cache_entry),
+		T(test_cache_miss_uncounted),
 		T(test_caps_off),
 		T(test_default_caps),
 	};
