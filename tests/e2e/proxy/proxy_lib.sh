@@ -39,10 +39,10 @@ px_config() {
 /* written by $E2E_NAME */
 {
 	"ports": [
-		{ "name": "net_af_packet0", "role": "lan", "rx_desc": 256, "tx_desc": 256 },
-		{ "name": "net_af_packet1", "role": "wan", "rx_desc": 256, "tx_desc": 256 }
+		{ "name": "net_af_packet0", "role": "lan" },
+		{ "name": "net_af_packet1", "role": "wan" }
 	],
-	"mempool_size": 8191,
+	"mempool_size": 16383,
 	"steer_ring_size": 1024,
 	"log_level": "info",
 	"synproxy": {

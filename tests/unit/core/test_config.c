@@ -161,7 +161,7 @@ test_embedded_default(void **state)
 	assert_true(cfg.synproxy.enabled);
 	/* not in the file: defaults */
 	assert_int_equal(cfg.burst_size, 32);
-	assert_int_equal(lan->rx_desc, 256);
+	assert_int_equal(lan->rx_desc, 1024);
 	assert_int_equal(cfg.synproxy.mss_table_len, 8);
 	assert_string_equal(cfg.path, "<embedded>");
 	assert_round_trip(&cfg);
@@ -796,8 +796,8 @@ test_pool_need(void **state)
 	assert_int_equal(config_pool_need(&cfg, 4, false, NULL, 0), 4 * (4096 + 256) + 5 * 384);
 	/* the shipped configs cover what they say */
 	expect_ok(&cfg, config_embedded_default);
-	assert_true(config_pool_need(&cfg, 5, true, NULL, 0) <= cfg.mempool_size);
-	assert_true(config_pool_need(&cfg, 6, true, NULL, 0) > cfg.mempool_size);
+	assert_true(config_pool_need(&cfg, 2, true, NULL, 0) <= cfg.mempool_size);
+	assert_true(config_pool_need(&cfg, 3, true, NULL, 0) > cfg.mempool_size);
 	assert_int_equal(config_load_file(&cfg, SOURCE_ROOT "/config/baremetal.json", err, sizeof(err)), 0);
 	assert_true(config_pool_need(&cfg, 8, true, NULL, 0) <= cfg.mempool_size);
 }
