@@ -76,6 +76,9 @@ FAMILIES = {
 			    "limit), syn_bad (SYN with bad checksum, options or flags), ack_bad_cookie "
 			    "(ACK with no flow and a wrong cookie), ack_bad (handshake ACK with bad "
 			    "checksum or malformed), flow_full (validated handshake, flow table full), "
+			    "prefix_flow_cap / prefix_half_open_cap (validated handshake, its source "
+			    "prefix at its cap of flows / half-open handshakes), prefix_table_full "
+			    "(validated handshake, per-prefix table full), "
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
 			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), fragment_drop (TCP "
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
@@ -243,8 +246,9 @@ WORKER_KEYS = {
 	"under_attack": ("worker_under_attack", {}),
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
-		"server_synack_bad", "rst_out_of_window", "wan_no_flow", "fragment_drop",
-		"bad_drop", "ecn_ce_drop", "icmp_err_out_of_window", "tx_drop", "steer_drop"):
+		"prefix_flow_cap", "prefix_half_open_cap", "prefix_table_full", "server_synack_bad",
+		"rst_out_of_window", "wan_no_flow", "fragment_drop", "bad_drop", "ecn_ce_drop", "icmp_err_out_of_window",
+		"tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

@@ -184,6 +184,12 @@ static const struct {
 	{ "limits", "max_half_open_per_prefix", CFG_SVC_MAX_HALF_OPEN },
 };
 
+static const struct field limits_fields[] = {
+	F_UINT(CFG, "max_flows_per_prefix", synproxy.max_flows_per_prefix, 0, 16777216),
+	F_UINT(CFG, "max_half_open_per_prefix", synproxy.max_half_open_per_prefix, 0, 16777216),
+	F_END
+};
+
 static const struct field synproxy_fields[] = {
 	F_BOOL(CFG, "enabled", synproxy.enabled),
 	F_ENUM(CFG, "mode", synproxy.mode, mode_names),
@@ -201,6 +207,7 @@ static const struct field synproxy_fields[] = {
 	F_UINT(CFG, "syn_retransmit_ms", synproxy.syn_retransmit_ms, 10, 60000),
 	F_UINT(CFG, "syn_retries", synproxy.syn_retries, 0, 10),
 	F_OBJECT("ratelimit", ratelimit_fields),
+	F_OBJECT("limits", limits_fields),
 	{ .key = "services", .type = FT_SERVICES },
 	{ .key = "allow", .type = FT_ALLOW },
 	{ .key = "deny", .type = FT_DENY },
@@ -272,6 +279,47 @@ config_defaults(struct synproxy_config *cfg)
 	sp->ratelimit_rate = 1000;
 	sp->ratelimit_burst = 2000;
 	sp->ratelimit_table_size = 65536;
+	sp->max_flows_per_prefix = CFG_LIMIT_AUTO;
+	sp->max_half_open_per_prefix = CFG_LIMIT_AUTO;
+}
+
+void
+config_limits_resolve(struct cfg_synproxy *sp)
+{
+	sp->max_flows_per_prefix = config_limit_value(sp->max_flows_per_prefix, sp->flow_table_size,
+						      CFG_LIMIT_FLOWS_DIV);
+	sp->max_half_open_per_prefix = config_limit_value(sp->max_half_open_per_prefix,
+							  sp->flow_table_size, CFG_LIMIT_HALF_OPEN_DIV);
+}
+
+/* What a worker holds besides its rings, at most, in one loop: the RX
+ * bursts of both ports and of its steering inbox, as many new frames again
+ * (window updates: one per server SYN-ACK), the SYN retransmissions of its
+ * housekeeping (SYNPROXY_HK_TX_MAX) and, with software steering, the stash of
+ * frames for the other workers. All of it is sent or freed before the next
+ * loop. */
+#define POOL_HK_TX 64
+
+uint64_t
+config_pool_need(const struct synproxy_config *cfg, unsigned nb_workers, bool sw_steering,
+		 char *how, size_t howlen)
+{
+	const struct cfg_port *lan = config_port_by_role(cfg, CFG_ROLE_LAN);
+	const struct cfg_port *wan = config_port_by_role(cfg, CFG_ROLE_WAN);
+	uint64_t rings = (uint64_t)(lan ? lan->rx_desc + lan->tx_desc : 0) +
+			 (wan ? wan->rx_desc + wan->tx_desc : 0);
+	uint64_t steer = sw_steering && nb_workers > 1 ? cfg->steer_ring_size : 0;
+	uint64_t inflight = 6ull * cfg->burst_size + POOL_HK_TX +
+			    (sw_steering ? (uint64_t)nb_workers * cfg->burst_size : 0);
+	uint64_t cache = (uint64_t)cfg->mempool_cache * 3 / 2;
+	uint64_t need = nb_workers * (rings + steer + inflight) + (nb_workers + 1ull) * cache;
+
+	if (how != NULL)
+		snprintf(how, howlen,
+			 "%u worker(s) x (rings %" PRIu64 " [rx_desc+tx_desc of both ports] + steering ring %" PRIu64
+			 " + in flight %" PRIu64 ") + %u lcore(s) x cache %" PRIu64 " [1.5 x mempool_cache] = %" PRIu64,
+			 nb_workers, rings, steer, inflight, nb_workers + 1, cache, need);
+	return need;
 }
 
 /* ---- validation context and error reporting ---- */
@@ -1151,6 +1199,7 @@ load_buffer(struct synproxy_config *cfg, const char *text, size_t len, const cha
 			   .err = err, .errlen = errlen };
 	if (parse_object(&c, root, top_fields, tmp) < 0 || check_syn_backoff(tmp, name, err, errlen) < 0)
 		goto out;
+	config_limits_resolve(&tmp->synproxy);
 	snprintf(tmp->path, sizeof(tmp->path), "%s", name);
 	*cfg = *tmp;
 	ret = 0;

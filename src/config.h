@@ -121,6 +121,11 @@ struct cfg_synproxy {
 	uint32_t ratelimit_rate;            /* SYN/s per prefix, default 1000 */
 	uint32_t ratelimit_burst;           /* bucket depth, default 2000 */
 	uint32_t ratelimit_table_size;      /* buckets per worker, default 65536 */
+	/* per source prefix caps (prefix lengths: ratelimit_v4_prefix/v6_prefix),
+	 * per worker, 0 = no cap; CFG_LIMIT_AUTO until resolved from the flow table
+	 * size (config_limits_resolve) */
+	uint32_t max_flows_per_prefix;      /* default flow_table_size / 4 */
+	uint32_t max_half_open_per_prefix;  /* default flow_table_size / 64 */
 	/* protected services: none configured = every destination is protected */
 	uint16_t nb_services;
 	struct cfg_service services[CFG_MAX_SERVICES];
@@ -149,6 +154,32 @@ struct synproxy_config {
 
 /* Fill every default. */
 void config_defaults(struct synproxy_config *cfg);
+
+/* The per-prefix caps not given in the file follow the flow table size:
+ * a quarter of it in flows, a 64th in half-open handshakes (at least 1).
+ * config_load_* call it; a config built by hand calls it before use. */
+#define CFG_LIMIT_AUTO UINT32_MAX
+#define CFG_LIMIT_FLOWS_DIV     4
+#define CFG_LIMIT_HALF_OPEN_DIV 64
+static inline uint32_t
+config_limit_value(uint32_t v, uint32_t flow_table_size, uint32_t div)
+{
+	if (v != CFG_LIMIT_AUTO)
+		return v;
+	return flow_table_size >= div ? flow_table_size / div : 1;
+}
+void config_limits_resolve(struct cfg_synproxy *sp);
+
+/*
+ * The mbufs the pool must hold for nb_workers workers to always have RX
+ * refill headroom (README "Sizing the mbuf pool"): per worker both ports' RX
+ * and TX rings, its steering ring (software steering) and its bursts in
+ * flight; per lcore (workers + main) the mempool cache at its flush
+ * threshold (1.5 x mempool_cache). Pending SYNs hold no mbuf. Fills a line of
+ * arithmetic into `how` (may be NULL).
+ */
+uint64_t config_pool_need(const struct synproxy_config *cfg, unsigned nb_workers, bool sw_steering,
+			  char *how, size_t howlen);
 
 /*
  * How long after its first SYN the proxy gives up on a silent server:

@@ -10,6 +10,7 @@
  * other lcore is a worker owning queue i on both ports.
  */
 #include <errno.h>
+#include <sched.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -134,6 +135,148 @@ load_config(const struct app_opts *o, struct synproxy_config *cfg)
 		fprintf(stderr, "dpdk-synproxy: config error: %s\n", err);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The mbuf pool must cover what the workers can hold at once, or RX refill
+ * fails and the ports stop receiving (config_pool_need has the arithmetic).
+ * Returns 0, or -1 with msg saying what to raise.
+ */
+static int
+pool_check(const struct synproxy_config *cfg, unsigned nb_workers, bool sw, char *msg, size_t msglen)
+{
+	char how[224];
+	uint64_t need = config_pool_need(cfg, nb_workers, sw, how, sizeof(how));
+
+	if (cfg->mempool_size >= need)
+		return 0;
+	snprintf(msg, msglen, "mempool_size %u cannot cover %u worker(s)%s: they can hold %s mbufs at once; "
+		 "raise mempool_size to at least %" PRIu64 " (or lower rx_desc/tx_desc, steer_ring_size, "
+		 "mempool_cache, or use fewer workers)", cfg->mempool_size, nb_workers,
+		 sw ? " with software steering" : "", how, need);
+	return -1;
+}
+
+/* Add the lcore ids of an EAL list ("0-3,5", "(0-2)@(0-1)": the part before
+ * each '@') to set; false if it cannot be read. */
+static bool
+lcore_list(const char *s, uint8_t *set, size_t n)
+{
+	bool at = false;
+	int depth = 0;
+
+	while (*s) {
+		if (*s == '(' || *s == ')') {
+			depth += *s == '(' ? 1 : -1;
+			s++;
+			continue;
+		}
+		if (*s == '@') {
+			at = true;
+			s++;
+			continue;
+		}
+		if (*s == ',') {
+			if (depth == 0)
+				at = false;
+			s++;
+			continue;
+		}
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (end == s)
+			return false;
+		s = end;
+		if (*s == '-') {
+			b = strtoul(s + 1, &end, 10);
+			if (end == s + 1)
+				return false;
+			s = end;
+		}
+		if (at)
+			continue;   /* CPUs, not lcores */
+		for (unsigned long i = a; i <= b && i < n; i++)
+			set[i] = 1;
+	}
+	return true;
+}
+
+/* The lcores EAL will start, from its arguments (-l, -c, --lcores), or all
+ * the CPUs this process may run on (the EAL default). 0 if unreadable. */
+static unsigned
+eal_arg_lcores(int argc, char **argv)
+{
+	static uint8_t set[1024];
+	const char *list = NULL, *mask = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-l") == 0 || strcmp(a, "--lcores") == 0)
+			list = i + 1 < argc ? argv[++i] : NULL;
+		else if (strncmp(a, "--lcores=", 9) == 0)
+			list = a + 9;
+		else if (strncmp(a, "-l", 2) == 0 && a[2] != '\0')
+			list = a + 2;
+		else if (strcmp(a, "-c") == 0)
+			mask = i + 1 < argc ? argv[++i] : NULL;
+	}
+	memset(set, 0, sizeof(set));
+	if (list != NULL) {
+		if (!lcore_list(list, set, sizeof(set)))
+			return 0;
+	} else if (mask != NULL) {
+		const char *m = strncmp(mask, "0x", 2) == 0 ? mask + 2 : mask;
+		size_t len = strlen(m);
+		for (size_t i = 0; i < len && 4 * i < sizeof(set); i++) {
+			char c = m[len - 1 - i];
+			unsigned v = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+				     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+				     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+			if (v == 16)
+				return 0;
+			for (unsigned b = 0; b < 4; b++)
+				set[4 * i + b] = (v >> b) & 1;
+		}
+	} else {
+		cpu_set_t cs;
+		if (sched_getaffinity(0, sizeof(cs), &cs) != 0)
+			return 0;
+		return (unsigned)CPU_COUNT(&cs);
+	}
+	unsigned n = 0;
+	for (size_t i = 0; i < sizeof(set); i++)
+		n += set[i];
+	return n;
+}
+
+/* What --check prints about the pool, after "config OK" (the JSON above it
+ * is read by scripts/deploy.sh). */
+static char pool_note[320];
+
+/* --check: the pool against the workers the EAL arguments give (all CPUs
+ * without them). The placement is known only with the ports: "auto" is
+ * checked as hardware RSS here, and again exactly at startup. */
+static int
+check_pool_offline(int argc, char **argv, const char *name)
+{
+	char msg[CFG_ERR_LEN];
+	unsigned lcores = eal_arg_lcores(argc, argv);
+	unsigned workers = lcores > 1 ? lcores - 1 : 1;
+	bool sw = strcmp(app.cfg.rss, "software") == 0;
+	uint64_t need_hw = config_pool_need(&app.cfg, workers, false, NULL, 0);
+	uint64_t need_sw = config_pool_need(&app.cfg, workers, true, NULL, 0);
+
+	if (pool_check(&app.cfg, workers, sw, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "dpdk-synproxy: config error: %s: %s\n", name, msg);
+		return -1;
+	}
+	snprintf(pool_note, sizeof(pool_note),
+		 "mbuf pool: %u mbufs for %u worker(s)%s: at most %" PRIu64 " held with hardware RSS, "
+		 "%" PRIu64 " with software steering%s", app.cfg.mempool_size, workers,
+		 lcores ? "" : " (lcores unknown: 1 assumed)", need_hw, need_sw,
+		 !sw && workers > 1 && app.cfg.mempool_size < need_sw
+		 ? " (NOT covered: startup refuses it if the ports need software steering)" : "");
 	return 0;
 }
 
@@ -296,8 +439,11 @@ main(int argc, char **argv)
 	if (load_config(&opts, &app.cfg) != 0)
 		return 1;
 	if (opts.check) {
+		if (check_pool_offline(argc, argv, opts.config ? opts.config : "<embedded default>") != 0)
+			return 1;
 		char *text = config_to_json(&app.cfg);
-		printf("%s\nconfig OK: %s\n", text ? text : "", opts.config ? opts.config : "<embedded default>");
+		printf("%s\nconfig OK: %s\n%s\n", text ? text : "", opts.config ? opts.config : "<embedded default>",
+		       pool_note);
 		free(text);
 		return 0;
 	}
@@ -326,6 +472,13 @@ main(int argc, char **argv)
 	if (opts.restore)
 		handover_ctl_load(&handover);
 	if (port_resolve(&app.cfg, msg, sizeof(msg)) != 0)
+		goto fail;
+	/* Before the pool exists and any port starts: can it always refill? */
+	unsigned nw = 0, lc;
+	bool hw = false;
+	RTE_LCORE_FOREACH_WORKER(lc) nw++;
+	if (nw > 0 && (port_plan_steering(&app.cfg, (uint16_t)nw, &hw, msg, sizeof(msg)) != 0 ||
+		       pool_check(&app.cfg, nw, !hw && nw > 1, msg, sizeof(msg)) != 0))
 		goto fail;
 	unsigned data_room = RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (unsigned)app.cfg.mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN +

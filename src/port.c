@@ -164,6 +164,40 @@ wait_links(uint32_t timeout_ms)
 }
 
 int
+port_plan_steering(const struct synproxy_config *cfg, uint16_t nb_workers, bool *hw,
+		   char *msg, size_t msglen)
+{
+	struct rte_eth_dev_info info;
+	bool capable[ROLE_MAX];
+	int ret;
+
+	for (int r = 0; r < ROLE_MAX; r++) {
+		struct port_info *pi = &port_infos[r];
+		const struct cfg_port *cp = config_port_by_role(cfg, r == ROLE_LAN ? CFG_ROLE_LAN : CFG_ROLE_WAN);
+		ret = rte_eth_dev_info_get(pi->port_id, &info);
+		if (ret != 0) {
+			snprintf(msg, msglen, "port '%s': no device info: %s", pi->name, rte_strerror(-ret));
+			return -1;
+		}
+		uint16_t want = cp->rx_queues ? cp->rx_queues : nb_workers;
+		capable[r] = want >= nb_workers && rss_port_capable(&info, nb_workers);
+	}
+	/* One placement for both ports: hardware only if both can. */
+	if (strcmp(cfg->rss, "software") == 0)
+		*hw = false;
+	else if (strcmp(cfg->rss, "hardware") == 0) {
+		if (!capable[ROLE_LAN] || !capable[ROLE_WAN]) {
+			snprintf(msg, msglen, "rss \"hardware\" requested but port '%s' cannot do symmetric RSS on %u queues",
+				 port_infos[capable[ROLE_LAN] ? ROLE_WAN : ROLE_LAN].name, nb_workers);
+			return -1;
+		}
+		*hw = true;
+	} else
+		*hw = capable[ROLE_LAN] && capable[ROLE_WAN];
+	return 0;
+}
+
+int
 port_setup_all(const struct synproxy_config *cfg, uint16_t nb_workers,
 	       struct rte_mempool *mp, char *msg, size_t msglen)
 {
@@ -184,19 +218,9 @@ port_setup_all(const struct synproxy_config *cfg, uint16_t nb_workers,
 		uint16_t want = cports[r]->rx_queues ? cports[r]->rx_queues : nb_workers;
 		capable[r] = want >= nb_workers && rss_port_capable(&info[r], nb_workers);
 	}
-	/* One placement for both ports: hardware only if both can. */
 	bool hw;
-	if (strcmp(cfg->rss, "software") == 0)
-		hw = false;
-	else if (strcmp(cfg->rss, "hardware") == 0) {
-		if (!capable[ROLE_LAN] || !capable[ROLE_WAN]) {
-			snprintf(msg, msglen, "rss \"hardware\" requested but port '%s' cannot do symmetric RSS on %u queues",
-				 port_infos[capable[ROLE_LAN] ? ROLE_WAN : ROLE_LAN].name, nb_workers);
-			return -1;
-		}
-		hw = true;
-	} else
-		hw = capable[ROLE_LAN] && capable[ROLE_WAN];
+	if (port_plan_steering(cfg, nb_workers, &hw, msg, msglen) != 0)
+		return -1;
 
 	for (int r = 0; r < ROLE_MAX; r++) {
 		if (configure_port(&port_infos[r], cports[r], cfg, &info[r], nb_workers, hw, mp, msg, msglen))

@@ -40,6 +40,12 @@ extern struct port_info port_infos[ROLE_MAX];
 /* Resolve names to port ids. Returns 0, or -1 with msg set. */
 int port_resolve(const struct synproxy_config *cfg, char *msg, size_t msglen);
 
+/* The placement port_setup_all will choose, before any port is configured:
+ * *hw = symmetric RSS in hardware, else software steering. Returns 0, or -1
+ * with msg set (rss "hardware" on a port that cannot). */
+int port_plan_steering(const struct synproxy_config *cfg, uint16_t nb_workers, bool *hw,
+		       char *msg, size_t msglen);
+
 /* Configure, start, set up placement and wait for the links. */
 int port_setup_all(const struct synproxy_config *cfg, uint16_t nb_workers,
 		   struct rte_mempool *mp, char *msg, size_t msglen);

@@ -2,7 +2,8 @@
 /*
  * keyed_hash.h - the one hash for every table indexed by fields an attacker
  * chooses: the flow table, the SYN cache, the rate-limit table, the learned
- * server options and the software steering hash.
+ * server options, the per-prefix flow counters and the software steering
+ * hash.
  *
  * Why keyed: a hash anyone can compute lets an attacker who has read this
  * code pick sources that all land in one bucket. CRC32C, even with a random
@@ -61,6 +62,7 @@ enum keyed_hash_domain {
 	KH_DOM_RATELIMIT,   /* source prefix buckets */
 	KH_DOM_SERVER,      /* learned server options */
 	KH_DOM_STEER,       /* software steering (worker choice) */
+	KH_DOM_PREFIX,      /* per-prefix flow counters (prefix_limits.c) */
 	KH_DOM_MAX
 };
 

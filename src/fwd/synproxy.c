@@ -139,6 +139,19 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		if (sp->rl == NULL)
 			goto fail;
 	}
+	/* Per-prefix caps (resolved here too for a config built by hand). */
+	uint32_t max_flows = config_limit_value(c->max_flows_per_prefix, c->flow_table_size,
+						CFG_LIMIT_FLOWS_DIV);
+	uint32_t max_half_open = config_limit_value(c->max_half_open_per_prefix, c->flow_table_size,
+						    CFG_LIMIT_HALF_OPEN_DIV);
+	if (max_flows != 0 || max_half_open != 0) {
+		snprintf(name, sizeof(name), "pfx%u", idx);
+		sp->limits = prefix_limits_create(name, c->flow_table_size, c->ratelimit_v4_prefix,
+						  c->ratelimit_v6_prefix, max_flows, max_half_open,
+						  socket);
+		if (sp->limits == NULL)
+			goto fail;
+	}
 	if (sp->flows == NULL || sp->learned == NULL || (c->mode != CFG_MODE_COOKIE && sp->cache == NULL))
 		goto fail;
 	syn_policy_init(&sp->policy,
@@ -146,10 +159,9 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 			c->mode == CFG_MODE_CACHE ? SYN_MODE_CACHE : SYN_MODE_AUTO,
 			c->auto_syn_rate, c->auto_cache_fill_pct);
 
-	/* One pending SYN per handshake in flight; bounded separately from the
-	 * flow table because each holds an mbuf. */
-	sp->pend_cap = RTE_MIN(c->flow_table_size, (uint32_t)(mp->size / 4));
-	sp->pend_cap = RTE_MAX(sp->pend_cap, 1u);
+	/* Retransmission slots: a quarter of the flow table (see
+	 * synproxy_pending.c); they hold no mbuf. */
+	sp->pend_cap = RTE_MAX(c->flow_table_size / 4, 1u);
 	sp->pend = rte_zmalloc_socket("pending", sizeof(*sp->pend) * sp->pend_cap, 0, socket);
 	sp->pend_free = rte_malloc_socket("pending_free", sizeof(uint32_t) * sp->pend_cap, 0, socket);
 	if (sp->pend == NULL || sp->pend_free == NULL)
@@ -168,15 +180,13 @@ synproxy_lcore_free(struct synproxy_lcore *sp)
 {
 	if (sp == NULL)
 		return;
-	if (sp->pend != NULL)
-		for (uint32_t i = 0; i < sp->pend_cap; i++)
-			rte_pktmbuf_free(sp->pend[i].m);
 	rte_free(sp->pend);
 	rte_free(sp->pend_free);
 	flow_table_free(sp->flows);
 	syn_cache_free(sp->cache);
 	server_opts_free(sp->learned);
 	ratelimit_free(sp->rl);
+	prefix_limits_free(sp->limits);
 	rte_free(sp);
 }
 

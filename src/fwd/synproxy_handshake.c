@@ -19,7 +19,7 @@
  *     server, with the client's ISN and options (exact from the cache, else
  *     from the cookie). A "cached" cookie whose entry is gone, with no
  *     timestamp to carry the options, gets a RST instead of a guess.
- *     A copy is kept for retransmission (synproxy_pending.c).
+ *     What its retransmission needs is kept (synproxy_pending.c).
  *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
  *     are recorded, the server's options learned for the next SYN-ACKs, the
  *     SYN-ACK becomes the ACK to the server and a window update goes to the
@@ -179,8 +179,9 @@ bad:
 
 /* Accepts: a client ACK with no flow (or its zero-window probe). Counts
  * ack_cookie_ok|ack_cache_ok (ack_probe) and syn_to_server, or drops
- * (ack_bad_cookie, ack_bad, flow_full), or answers a RST (ack_cache_miss).
- * Leaves a new flow in SYN_SENT. */
+ * (ack_bad_cookie, ack_bad, prefix_flow_cap, prefix_half_open_cap,
+ * prefix_table_full, flow_full), or answers a RST (ack_cache_miss). Leaves a
+ * new flow in SYN_SENT, counted for its source prefix. */
 void
 wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, uint32_t hash)
@@ -207,6 +208,11 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		sp->stats.tcp_bad_csum++;
 		goto bad;
 	}
+	/* The source prefix's caps, before the cache entry is taken: a refused
+	 * client retransmits and finds it again. Counted from here
+	 * (synproxy_limits.c); undone below if no flow is made after all. */
+	if (sp->limits != NULL && !limits_admit(sp, s, k))
+		return;
 	struct syn_cache_entry ce;
 	bool cached = ca.cache && sp->cache != NULL && syn_cache_count(sp->cache) &&
 		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == ca.client_isn;
@@ -226,6 +232,8 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		 * than guess, reset the client (RFC 9293: seq = its ack); it
 		 * reconnects. */
 		sp->stats.ack_cache_miss++;
+		if (sp->limits != NULL)
+			prefix_limits_release(sp->limits, k, true);   /* no flow after all */
 		out_rst_reply_to_client(sp, tx, s);
 		return;
 	} else {
@@ -245,6 +253,8 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
+		if (sp->limits != NULL)
+			prefix_limits_release(sp->limits, k, true);
 		drop(sp, s->m, &sp->stats.flow_full);
 		return;
 	}
@@ -281,7 +291,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		.tsecr = 0,
 	};
 	out_syn_to_server(sp, tx, s, fe, syn_win, &opts, ecn_ask);
-	pending_keep(sp, fe, s->m);
+	pending_keep(sp, fe, s->m, syn_win);
 	sp->stats.syn_to_server++;
 	return;
 bad:

@@ -6,7 +6,8 @@
  *   synproxy.c            lifecycle and the burst step (classify, look up, dispatch)
  *   synproxy_handshake.c  client SYN, client ACK, server SYN-ACK
  *   synproxy_flow.c       one handler per flow state: tracking and translation
- *   synproxy_pending.c    SYN copies for retransmission, expiry, housekeeping
+ *   synproxy_pending.c    SYN retransmission, expiry, housekeeping
+ *   synproxy_limits.c     per source prefix caps on flows and half-open handshakes
  *   synproxy_out.h        one builder per segment the proxy itself sends
  *   icmp_err.c            ICMP/ICMPv6 errors quoting a proxied connection
  * Everything per packet here is inline; the stages get the transmit sink and
@@ -19,12 +20,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
 #include "txbuf.h"
 #include "flow/flow_table.h"
+#include "flow/prefix_limits.h"
 #include "flow/server_opts.h"
 #include "fwd/csum.h"
 #include "fwd/synproxy.h"
@@ -37,11 +40,19 @@
 #define CACHE_BUDGET    32
 #define WIN_MIN_TRACK   65535u   /* window tolerance before any window was seen */
 
+/* The L2 header of a SYN to a server: Ethernet and up to PKT_MAX_VLAN tags. */
+#define PENDING_L2_MAX (RTE_ETHER_HDR_LEN + PKT_MAX_VLAN * 4)
+
+/* What a SYN retransmission needs beyond its flow (synproxy_pending.c): no
+ * mbuf is held between retransmissions. */
 struct pending_syn {
-	struct rte_mbuf *m;      /* copy of the SYN sent to the server */
 	uint32_t flow_idx;
 	uint32_t next_ms;        /* when to retransmit */
+	uint16_t win;            /* the SYN's window */
+	uint8_t l2_len;          /* 0: slot free */
+	uint8_t l2[PENDING_L2_MAX];
 };
+_Static_assert(sizeof(struct pending_syn) == 36, "the design comment of synproxy_pending.c says 36");
 
 struct synproxy_lcore {
 	/* hot */
@@ -50,6 +61,7 @@ struct synproxy_lcore {
 	struct syn_cache *cache;
 	struct ratelimit *rl;
 	struct server_opts_table *learned;
+	struct prefix_limits *limits;   /* NULL: no per-prefix caps */
 	struct rte_mempool *mp;
 	struct cookie_mss_table mss_table;
 	struct syn_policy policy;
@@ -63,7 +75,7 @@ struct synproxy_lcore {
 	uint32_t retx_ms;
 	uint8_t retries;
 	uint32_t cache_max_age_ms;
-	/* SYN copies kept for retransmission */
+	/* SYNs to servers, kept for retransmission (synproxy_pending.c) */
 	struct pending_syn *pend;
 	uint32_t *pend_free;
 	uint32_t pend_cap, pend_nfree, pend_hand;
@@ -156,9 +168,19 @@ scaled(uint16_t win, uint8_t ws)
 	return (uint32_t)win << (ws == TCP_WSCALE_NONE ? 0 : ws);
 }
 
+/* Per-prefix caps (synproxy_limits.c). */
+bool limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k);
+void limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe);
+void limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe);
+
+/* The one way to change a flow's state: a proxied flow leaving SYN_SENT,
+ * whichever way, stops counting as half-open for its prefix. */
 static inline void
 set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
 {
+	if (unlikely(fe->state == FLOW_S_SYN_SENT) && st != FLOW_S_SYN_SENT &&
+	    (fe->flags & FLOW_F_PROXIED) && sp->limits != NULL)
+		limits_half_open_done(sp, fe);
 	flow_table_set_state(sp->flows, fe, st);
 }
 
@@ -183,8 +205,10 @@ void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k, uint32_t hash);
 
-/* Pending SYN copies and flow removal (synproxy_pending.c). */
-void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn);
+/* Pending SYNs and flow removal (synproxy_pending.c). syn is the SYN just
+ * built for the server (out_syn_to_server), win its window. */
+void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct rte_mbuf *syn,
+		  uint16_t win);
 void pending_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 void flow_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 

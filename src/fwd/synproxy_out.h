@@ -95,6 +95,56 @@ out_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct se
 	out_segment(sp, tx, s, false, ROLE_LAN, &b);
 }
 
+/* The SYN to the server of a pending flow, rebuilt in a new mbuf from the
+ * flow (ISN, options, client TSval, ECN setup), its key (addresses, ports) and its slot
+ * (L2 header, window): byte for byte the first one. NULL (alloc_fail) if
+ * the pool is empty. */
+static inline struct rte_mbuf *
+syn_frame_from_flow(struct synproxy_lcore *sp, const struct flow_key *k,
+		    const struct flow_entry *fe, const struct pending_syn *p)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->mp);
+	if (m == NULL) {
+		sp->stats.alloc_fail++;
+		return NULL;
+	}
+	char *d = rte_pktmbuf_append(m, p->l2_len);
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(d, p->l2, p->l2_len);
+	struct tcp_build b = {
+		.seq = fe->client_isn, .ack = 0, .win = p->win,
+		.flags = RTE_TCP_SYN_FLAG | (fe->ecn_asked ? RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG : 0),
+		.opts_kind = TCP_BUILD_SYN,
+		.opts = {
+			.mss = fe->client_mss,
+			.wscale = fe->wan_wscale,
+			.sack_perm = (fe->flags & FLOW_F_SACK) != 0,
+			.ts = (fe->flags & FLOW_F_TS) != 0,
+			.tsval = fe->client_tsval,
+			.tsecr = 0,
+		},
+		.family = k->family == FLOW_AF_INET ? 4 : 6,
+		.sport = k->wan_port, .dport = k->lan_port,
+	};
+	memcpy(b.src, k->wan_addr, sizeof(b.src));   /* IPv4: word 0, the rest zero */
+	memcpy(b.dst, k->lan_addr, sizeof(b.dst));
+	tcp_build_frame(m, p->l2_len, &b, sp->tx_offload[ROLE_LAN]);
+	return m;
+}
+
+/* A pending SYN due again -> the same SYN to the server (syn_frame_from_flow). */
+static inline void
+out_syn_retx_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct flow_key *k,
+		       const struct flow_entry *fe, const struct pending_syn *p)
+{
+	struct rte_mbuf *m = syn_frame_from_flow(sp, k, fe, p);
+	if (m != NULL)
+		tx_sink_push(tx, ROLE_LAN, m);
+}
+
 /* Server SYN-ACK (first or retransmitted) -> the ACK that completes the
  * server's handshake, in the client's name. */
 static inline void
@@ -171,7 +221,7 @@ out_rst_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct se
 
 /* The server never answered the last SYN retransmission -> a RST to the
  * client, which believes it is connected, in the sequence space it knows;
- * s is the SYN copy (client -> server direction), turned round. */
+ * s is the SYN rebuilt (client -> server direction), turned round. */
 static inline void
 out_rst_timeout_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
 			  const struct flow_entry *fe)

@@ -5,22 +5,44 @@
  *
  * A client that completed the handshake believes it is connected: if the
  * SYN to the server is lost, only the proxy can send it again. Each flow in
- * SYN_SENT may own one slot holding a copy of its SYN; a clock hand walks
- * the slots a few per loop and retransmits the due ones with exponential
- * backoff, up to the configured number of retries: SYNs at retx, 3 retx,
- * 7 retx... after the first, and when the wait after the last one (it
- * doubles too) has passed, retx * (2^(retries + 1) - 1) after the first SYN,
- * the handshake is given up: the client, which believes it is connected, gets
- * a RST in its own sequence space, the server one in its own (it may hold a
- * half-open connection whose SYN-ACKs were lost), both built from the copy,
- * and the flow goes. config.c's check keeps timeout.syn_sent above that.
- * The slots are bounded apart from the flow table because each holds an
- * mbuf; without a free slot the handshake simply has no retransmission and
- * just expires with the flow (syn_to_server_timeout, no RST).
+ * SYN_SENT may own one slot; a clock hand walks the slots a few per loop and
+ * retransmits the due ones with exponential backoff, up to the configured
+ * number of retries: SYNs at retx, 3 retx, 7 retx... after the first, and
+ * when the wait after the last one (it doubles too) has passed,
+ * retx * (2^(retries + 1) - 1) after the first SYN, the handshake is given
+ * up: the client, which believes it is connected, gets a RST in its own
+ * sequence space, the server one in its own (it may hold a half-open
+ * connection whose SYN-ACKs were lost), both built from the SYN rebuilt, and
+ * the flow goes. config.c's check keeps timeout.syn_sent above that. Without
+ * a free slot the handshake simply has no retransmission and just expires
+ * with the flow (syn_to_server_timeout, no RST).
+ *
+ * A slot holds no mbuf. The SYN is rebuilt when it is due
+ * (syn_frame_from_flow, synproxy_out.h): ISN, MSS, window scale, SACK and
+ * timestamp flags and the client's TSval are in the flow entry, addresses
+ * and ports in its key, and the slot keeps the rest, the L2 header (MACs,
+ * VLAN tags) and the SYN's window, in 36 bytes of a preallocated array. Why
+ * not a copy of the frame in an mbuf, as before: every worker drew its
+ * copies from the one shared pool for up to timeout_syn_sent, so a client
+ * completing handshakes to a port the server silently drops could hold most
+ * of the pool (the copies of all workers plus the RX/TX rings exceeded it
+ * with two workers), and RX refill then failed on both ports. Now a
+ * retransmission holds one mbuf from its allocation to the transmit, like
+ * any frame of a burst, and the pool only has to cover the rings, caches and
+ * bursts (main.c checks it at startup). The cost: one mbuf allocation and a
+ * header build per retransmission instead of an mbuf copy, the same order
+ * of work; keeping a handshake costs a 22-byte copy instead of an mbuf copy.
+ *
+ * Slots: a quarter of the flow table per worker (36 bytes each, about 9
+ * bytes per flow of capacity). More than a quarter of all flows waiting on
+ * servers means the servers are not answering; handshakes beyond that go
+ * without retransmission.
  *
  * Housekeeping runs once per worker loop with small budgets (flow expiry,
  * pending SYNs, SYN cache expiry) so the loop never stalls.
  */
+#include <string.h>
+
 #include <rte_mbuf.h>
 
 #include "parse.h"
@@ -34,42 +56,47 @@ pending_release(struct synproxy_lcore *sp, struct flow_entry *fe)
 	uint32_t i = fe->pending;
 	if (i == UINT32_MAX || i >= sp->pend_cap)
 		return;
-	rte_pktmbuf_free(sp->pend[i].m);
-	sp->pend[i].m = NULL;
+	sp->pend[i].l2_len = 0;
 	sp->pend_free[sp->pend_nfree++] = i;
 	fe->pending = UINT32_MAX;
 }
 
 void
-pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn)
+pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct rte_mbuf *syn,
+	     uint16_t win)
 {
 	if (sp->pend_nfree == 0)
 		return;   /* no retransmission for this one, nor a RST at the end */
-	struct rte_mbuf *copy = rte_pktmbuf_copy(syn, sp->mp, 0, UINT32_MAX);
-	if (copy == NULL) {
-		sp->stats.alloc_fail++;
-		return;
-	}
+	uint16_t l2_len = syn->l2_len;   /* set by tcp_build_frame: the L3 offset */
+	if (l2_len == 0 || l2_len > PENDING_L2_MAX || l2_len > rte_pktmbuf_data_len(syn))
+		return;   /* never: the parser accepts no longer L2 header */
 	uint32_t i = sp->pend_free[--sp->pend_nfree];
-	sp->pend[i].m = copy;
-	sp->pend[i].flow_idx = flow_table_index(sp->flows, fe);
-	sp->pend[i].next_ms = sp->now_ms + sp->retx_ms;
+	struct pending_syn *p = &sp->pend[i];
+	memcpy(p->l2, rte_pktmbuf_mtod(syn, const uint8_t *), l2_len);
+	p->l2_len = (uint8_t)l2_len;
+	p->win = win;
+	p->flow_idx = flow_table_index(sp->flows, fe);
+	p->next_ms = sp->now_ms + sp->retx_ms;
 	fe->pending = i;
 	fe->retries = 0;
 }
 
-/* All retries unanswered: reset both ends from the SYN copy, drop the flow.
- * At most one frame per port. Counts syn_to_server_timeout, syn_timeout_rst. */
+/* All retries unanswered: reset both ends from the SYN rebuilt, drop the
+ * flow. At most one frame per port. Counts syn_to_server_timeout,
+ * syn_timeout_rst. */
 static void
 pending_give_up(struct synproxy_lcore *sp, struct tx_sink *tx, struct flow_entry *fe,
-		struct pending_syn *p)
+		const struct flow_key *k, const struct pending_syn *p)
 {
-	struct rte_mbuf *syn = p->m;
 	struct pkt_meta mt;
 	struct seg s;
 
-	p->m = NULL;   /* ours now; flow_release() frees the slot */
 	sp->stats.syn_to_server_timeout++;
+	struct rte_mbuf *syn = syn_frame_from_flow(sp, k, fe, p);
+	if (syn == NULL) {
+		flow_release(sp, fe);   /* no mbuf: the flow goes without its RSTs */
+		return;
+	}
 	if ((pkt_parse(syn, &mt) & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) != PKT_F_L4 ||
 	    mt.l4proto != IPPROTO_TCP) {
 		rte_pktmbuf_free(syn);   /* the proxy built it: cannot happen */
@@ -98,34 +125,35 @@ pending_scan(struct synproxy_lcore *sp, struct tx_sink *tx)
 		uint32_t i = sp->pend_hand;
 		sp->pend_hand = (i + 1 == sp->pend_cap) ? 0 : i + 1;
 		struct pending_syn *p = &sp->pend[i];
-		if (p->m == NULL || (int32_t)(sp->now_ms - p->next_ms) < 0)
+		if (p->l2_len == 0 || (int32_t)(sp->now_ms - p->next_ms) < 0)
 			continue;
 		struct flow_entry *fe = flow_table_entry_at(sp->flows, p->flow_idx);
-		if (fe->retries >= sp->retries) {
-			pending_give_up(sp, tx, fe, p);
+		struct flow_key k;
+		if (flow_table_get_key(sp->flows, p->flow_idx, &k) != 0) {
+			pending_release(sp, fe);   /* never: a slot's flow is live */
 			continue;
 		}
-		struct rte_mbuf *copy = rte_pktmbuf_copy(p->m, sp->mp, 0, UINT32_MAX);
-		if (copy == NULL) {
-			sp->stats.alloc_fail++;
+		if (fe->retries >= sp->retries) {
+			pending_give_up(sp, tx, fe, &k, p);
 			continue;
 		}
 		fe->retries++;
 		p->next_ms = sp->now_ms + (sp->retx_ms << fe->retries);
 		sp->stats.syn_to_server_retx++;
-		tx_sink_push(tx, ROLE_LAN, copy);
+		out_syn_retx_to_server(sp, tx, &k, fe, p);
 	}
 }
 
-/* Flow table expiry: free the pending SYN and count why the flow went. */
+/* Flow table expiry: free the pending SYN, uncount the flow from its prefix
+ * and count why it went. */
 static void
 on_expire(void *arg, const struct flow_key *k, struct flow_entry *fe)
 {
 	struct synproxy_lcore *sp = arg;
-	(void)k;
 	if (fe->state == FLOW_S_SYN_SENT && (fe->flags & FLOW_F_PROXIED))
 		sp->stats.syn_to_server_timeout++;
 	pending_release(sp, fe);
+	limits_release(sp, k, fe);
 	sp->stats.flows_expired++;
 }
 
@@ -133,6 +161,7 @@ void
 flow_release(struct synproxy_lcore *sp, struct flow_entry *fe)
 {
 	pending_release(sp, fe);
+	limits_release(sp, NULL, fe);
 	flow_table_remove_entry(sp->flows, fe);
 	sp->stats.flows_closed++;
 }

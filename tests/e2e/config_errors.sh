@@ -124,6 +124,20 @@ run_proxy "$CFG/pci.out" "${EAL[@]}" -- --config "$CFG/pci.json"
 [ "$RC" -ne 0 ] || e2e_fail "missing PCI port accepted"
 assert_contains "unprobed PCI port" "0000:99:00.0" "$CFG/pci.out.err"
 
+# A pool too small for the workers the EAL arguments give: --check says
+# what to raise, with the arithmetic (startup checks it again, with the
+# ports' real placement, before any port starts).
+printf '{ %s, "mempool_size": 8191 }\n' "$PORTS" >"$CFG/pool.json"
+run_proxy "$CFG/pool.out" -l 0-1 -- --config "$CFG/pool.json" --check
+[ "$RC" -eq 0 ] || { cat "$CFG/pool.out" >&2; e2e_fail "--check: 8191 mbufs refused for one worker"; }
+assert_contains "--check prints the pool figures" "mbuf pool: 8191 mbufs for 1 worker(s)" "$CFG/pool.out"
+run_proxy "$CFG/pool.out" -l 0-2 -- --config "$CFG/pool.json" --check
+[ "$RC" -ne 0 ] || { cat "$CFG/pool.out" >&2; e2e_fail "--check: 8191 mbufs accepted for two workers"; }
+assert_contains "--check: pool too small (file)" "$CFG/pool.json" "$CFG/pool.out.err"
+assert_contains "--check: pool too small (what to raise)" "raise mempool_size to at least 9856" "$CFG/pool.out.err"
+run_proxy "$CFG/pool.out" --lcores='(0-2)@(0-1)' -- --config "$CFG/pool.json" --check
+assert_contains "--check: workers from --lcores" "cannot cover 2 worker(s)" "$CFG/pool.out.err"
+
 # --check passes on the shipped configs and on the embedded default.
 for f in "$REPO_DIR/config/baremetal.json" "$REPO_DIR/config/demo.json"; do
 	run_proxy "$CFG/check.out" "${EAL[@]}" -- --config "$f" --check

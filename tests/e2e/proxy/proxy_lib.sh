@@ -42,7 +42,8 @@ px_config() {
 		{ "name": "net_af_packet0", "role": "lan" },
 		{ "name": "net_af_packet1", "role": "wan" }
 	],
-	"mempool_size": 8191,
+	"mempool_size": 16383,
+	"steer_ring_size": 1024,
 	"log_level": "info",
 	"synproxy": {
 		"enabled": $enabled,

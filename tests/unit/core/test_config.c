@@ -154,7 +154,7 @@ test_embedded_default(void **state)
 	assert_non_null(wan);
 	assert_string_equal(lan->name, "net_af_packet0");
 	assert_string_equal(wan->name, "net_af_packet1");
-	assert_int_equal(cfg.mempool_size, 8191);
+	assert_int_equal(cfg.mempool_size, 16383);
 	assert_int_equal(cfg.mtu, 1500);
 	assert_int_equal(cfg.synproxy.flow_table_size, 65536);
 	assert_int_equal(cfg.synproxy.mode, CFG_MODE_AUTO);
@@ -747,6 +747,61 @@ test_service_limits(void **state)
 	free(doc);
 }
 
+/* synproxy.limits: defaults follow flow_table_size, 0 turns a cap off. */
+static void
+test_prefix_limits(void **state)
+{
+	struct synproxy_config cfg;
+
+	(void)state;
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {}}");
+	assert_int_equal(cfg.synproxy.max_flows_per_prefix, 65536);
+	assert_int_equal(cfg.synproxy.max_half_open_per_prefix, 4096);
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {\"flow_table_size\": 1024}}");
+	assert_int_equal(cfg.synproxy.max_flows_per_prefix, 256);
+	assert_int_equal(cfg.synproxy.max_half_open_per_prefix, 16);
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {\"limits\": {\"max_flows_per_prefix\": 0,"
+		  " \"max_half_open_per_prefix\": 7}}}");
+	assert_int_equal(cfg.synproxy.max_flows_per_prefix, 0);
+	assert_int_equal(cfg.synproxy.max_half_open_per_prefix, 7);
+	assert_round_trip(&cfg);
+	expect_error("{" PORTS "\"synproxy\": {\"limits\": {\"max_flows_per_prefix\": 16777217}}}",
+		     "t.json: $.synproxy.limits.max_flows_per_prefix (line 2:49): 16777217 is out of range");
+	expect_error("{" PORTS "\"synproxy\": {\"limits\": {\"max_flows\": 1}}}",
+		     "t.json: $.synproxy.limits.max_flows");
+	/* by hand: resolved the same way */
+	config_defaults(&cfg);
+	assert_int_equal(cfg.synproxy.max_flows_per_prefix, CFG_LIMIT_AUTO);
+	config_limits_resolve(&cfg.synproxy);
+	assert_int_equal(cfg.synproxy.max_flows_per_prefix, 65536);
+}
+
+/* The pool arithmetic of README "Sizing the mbuf pool", on the defaults:
+ * rings 4 x 1024, in flight 6 x 32 + 64, cache 1.5 x 256 per lcore. */
+static void
+test_pool_need(void **state)
+{
+	struct synproxy_config cfg;
+	char how[256];
+
+	(void)state;
+	expect_ok(&cfg, "{" PORTS "\"synproxy\": {}}");
+	assert_int_equal(config_pool_need(&cfg, 1, false, NULL, 0), 4096 + 256 + 2 * 384);
+	/* software steering: the steering ring and the stash (one burst per worker) */
+	assert_int_equal(config_pool_need(&cfg, 2, true, how, sizeof(how)),
+			 2 * (4096 + 4096 + 256 + 64) + 3 * 384);
+	assert_non_null(strstr(how, "= 18176"));
+	/* with one worker nothing is steered */
+	assert_int_equal(config_pool_need(&cfg, 1, true, NULL, 0), 4096 + 256 + 32 + 2 * 384);
+	assert_int_equal(config_pool_need(&cfg, 4, false, NULL, 0), 4 * (4096 + 256) + 5 * 384);
+	/* the shipped configs cover what they say */
+	expect_ok(&cfg, config_embedded_default);
+	assert_true(config_pool_need(&cfg, 2, true, NULL, 0) <= cfg.mempool_size);
+	assert_true(config_pool_need(&cfg, 3, true, NULL, 0) > cfg.mempool_size);
+	assert_int_equal(config_load_file(&cfg, SOURCE_ROOT "/config/baremetal.json", err, sizeof(err)), 0);
+	assert_true(config_pool_need(&cfg, 8, true, NULL, 0) <= cfg.mempool_size);
+}
+
 /* Line 3 "  \"synproxy\": {\"allow\": [...": the list at 25, allow[0] at 26. */
 static void
 test_source_lists(void **state)
@@ -1162,6 +1217,8 @@ main(void)
 		cmocka_unit_test(test_service_overlaps),
 		cmocka_unit_test(test_service_overrides),
 		cmocka_unit_test(test_service_limits),
+		cmocka_unit_test(test_prefix_limits),
+		cmocka_unit_test(test_pool_need),
 		cmocka_unit_test(test_source_lists),
 		cmocka_unit_test(test_policy_rendered),
 		cmocka_unit_test(test_duplicate_keys),

@@ -37,21 +37,30 @@ tweak_retx(struct cfg_synproxy *c)
 	c->syn_retries = 2;
 }
 
+/* Retransmissions are rebuilt from the flow, its key and the slot's L2
+ * header and window: byte for byte the first SYN, for IPv4 and IPv6, with
+ * and without VLAN tags and options; between them no mbuf is held; the
+ * give-up RSTs are built from the SYN rebuilt. */
 static void
-test_syn_retransmit(void **state)
+syn_retransmit_case(int family, uint8_t nb_vlan, uint8_t ws, bool sack, bool ts)
 {
 	struct conn c;
 	struct view syn;
 	uint8_t orig[256];
 
-	(void)state;
 	world_start(CFG_MODE_COOKIE, tweak_retx);
-	conn_init(&c, 4, 26);
+	conn_init(&c, family, 26);
+	c.nb_vlan = nb_vlan;
+	c.cli_ws = ws;
+	c.cli_sack = sack;
+	c.cli_ts = ts;
 	syn_ok(&c);
 	do_ack3(&c, &syn);
 	uint16_t len = syn.m->data_len;
 	memcpy(orig, syn.f, len);
 	view_free(&syn);
+	unsigned in_use = rte_mempool_in_use_count(world.mp);
+	assert_int_equal(occ().pending_syn, 1);
 
 	/* retransmissions at +100 and +300 (backoff), identical to the first */
 	static const struct { uint32_t at; uint16_t n; } steps[] = {
@@ -68,6 +77,7 @@ test_syn_retransmit(void **state)
 			view_parse(m, &syn);
 			view_free(&syn);
 		}
+		assert_int_equal(rte_mempool_in_use_count(world.mp), in_use);
 	}
 	assert_int_equal(st()->syn_to_server_retx, 2);
 	assert_int_equal(occ().pending_syn, 1);
@@ -100,6 +110,27 @@ test_syn_retransmit(void **state)
 	expect_tx(0, 0);
 	assert_int_equal(st()->syn_to_server_timeout, 1);
 	world_end();
+}
+
+static void
+test_syn_retransmit(void **state)
+{
+	(void)state;
+	syn_retransmit_case(4, 0, 7, true, true);
+}
+
+static void
+test_syn_retransmit_v6_qinq(void **state)
+{
+	(void)state;
+	syn_retransmit_case(6, 2, 7, true, true);
+}
+
+static void
+test_syn_retransmit_v4_vlan_bare(void **state)
+{
+	(void)state;
+	syn_retransmit_case(4, 1, WS_NONE, false, false);
 }
 
 /* No retries: the client is still reset, after one retransmit interval. */
@@ -213,6 +244,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_syn_retransmit),
+		T(test_syn_retransmit_v6_qinq),
+		T(test_syn_retransmit_v4_vlan_bare),
 		T(test_syn_retransmit_stops_on_synack),
 		T(test_syn_no_retries_reset),
 		T(test_syn_sent_expiry_after_giveup),

@@ -33,7 +33,9 @@
 #include "parse.h"
 #include "rss.h"
 #include "flow/flow_table.h"
+#include "flow/prefix_limits.h"
 #include "flow/server_opts.h"
+#include "fwd/synproxy_int.h"
 #include "state/handover.h"
 #include "syncookie/syn_cache.h"
 #include "../fwd/sp_harness.h"
@@ -573,6 +575,10 @@ test_proxy_restore(void **state)
 
 	handover(2000, 2, 0);
 	assert_int_equal(nstate(FLOW_S_ESTABLISHED), 2);
+	/* restored proxied flows count for their prefixes, and leave exactly */
+	struct prefix_limits_stats ps;
+	prefix_limits_stats_get(world.sp->limits, &ps);
+	assert_int_equal(ps.prefixes, 2);
 	/* the restored offsets translate as before the restart */
 	exchange(&c4, 100, 20, 9);
 	exchange(&c6, 100, 20, 9);
@@ -582,6 +588,9 @@ test_proxy_restore(void **state)
 	world.now_ms += world.cfg.synproxy.timeout_established * 1000 + 1;
 	sweep();
 	assert_int_equal(nflows(), 0);
+	prefix_limits_stats_get(world.sp->limits, &ps);
+	assert_int_equal(ps.prefixes, 0);
+	assert_int_equal(ps.underflows, 0);
 	world_end();
 	world_teardown(NULL);
 

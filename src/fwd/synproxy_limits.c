@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * synproxy_limits.c - per source prefix caps on proxied flows and half-open
+ * handshakes (synproxy.limits in the config; the table is
+ * flow/prefix_limits.c).
+ *
+ * A proxied flow is counted for its source prefix from its creation (the
+ * validated handshake ACK) to its removal, and as half-open while it is in
+ * SYN_SENT. The three hooks are the only ways in and out, which is what
+ * keeps the counts exact:
+ *   limits_admit           before the flow is inserted (undone if the insert fails)
+ *   limits_half_open_done  from set_state(), when a proxied flow leaves SYN_SENT
+ *   limits_release         from flow_release() and flow expiry
+ * A flow is counted if and only if it is FLOW_F_PROXIED (every proxied flow
+ * is created through limits_admit when the caps are on), so the entry needs
+ * no flag of its own.
+ *
+ * A refused handshake is dropped, not reset: the client believes it is
+ * connected and retransmits (its request, or its ACK's data), and each
+ * retransmission is a new handshake ACK that the cookie still validates for
+ * up to two cookie periods, admitted as soon as its prefix is below the
+ * caps. A RST would turn a momentary limit into an error the application
+ * sees. The refusal keeps the rate-limit token spent (no refund).
+ */
+#include "fwd/synproxy_int.h"
+
+bool
+limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k)
+{
+	switch (prefix_limits_admit(sp->limits, k)) {
+	case PREFIX_ADMIT_OK:
+		return true;
+	case PREFIX_ADMIT_FLOW_CAP:
+		drop(sp, s->m, &sp->stats.prefix_flow_cap);
+		return false;
+	case PREFIX_ADMIT_HALF_OPEN_CAP:
+		drop(sp, s->m, &sp->stats.prefix_half_open_cap);
+		return false;
+	case PREFIX_ADMIT_TABLE_FULL:
+	default:
+		drop(sp, s->m, &sp->stats.prefix_table_full);
+		return false;
+	}
+}
+
+void
+limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe)
+{
+	struct flow_key k;
+
+	if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &k) == 0)
+		prefix_limits_half_open_done(sp->limits, &k);
+}
+
+/* k: the flow's key when the caller has it (expiry), else NULL. */
+void
+limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe)
+{
+	struct flow_key key;
+
+	if (sp->limits == NULL || !(fe->flags & FLOW_F_PROXIED))
+		return;
+	if (k == NULL) {
+		if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &key) != 0)
+			return;
+		k = &key;
+	}
+	prefix_limits_release(sp->limits, k, fe->state == FLOW_S_SYN_SENT);
+}

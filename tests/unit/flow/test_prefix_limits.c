@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_prefix_limits.c - the per-prefix counter table (flow/prefix_limits.c):
+ * masking, both caps, entries created and removed with their first and last
+ * flow, a full table refusing without counting, and releases that find
+ * nothing never wrapping a count.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+
+#include "flow/prefix_limits.h"
+
+static struct flow_key
+k4(uint32_t src, uint16_t port)
+{
+	struct flow_key k;
+	flow_key_v4(&k, rte_cpu_to_be_32(src), rte_cpu_to_be_32(0xc6120a0au), rte_cpu_to_be_16(port),
+		    rte_cpu_to_be_16(80), 6);
+	return k;
+}
+
+static struct flow_key
+k6(uint16_t w3, uint16_t host)
+{
+	uint8_t a[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, (uint8_t)(w3 >> 8), (uint8_t)w3 };
+	uint8_t b[16] = { 0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0xff };
+	struct flow_key k;
+	a[14] = (uint8_t)(host >> 8);
+	a[15] = (uint8_t)host;
+	b[15] = 1;
+	flow_key_v6(&k, a, b, rte_cpu_to_be_16(1000 + host), rte_cpu_to_be_16(443), 6);
+	return k;
+}
+
+static void
+counts(struct prefix_limits *pl, const struct flow_key *k, uint32_t f, uint32_t h)
+{
+	uint32_t gf, gh;
+	prefix_limits_get(pl, k, &gf, &gh);
+	assert_int_equal(gf, f);
+	assert_int_equal(gh, h);
+}
+
+static void
+test_create_args(void **state)
+{
+	(void)state;
+	assert_null(prefix_limits_create("pl_bad", 0, 24, 64, 1, 1, 0));
+	assert_null(prefix_limits_create("pl_bad", 16, 33, 64, 1, 1, 0));
+	assert_null(prefix_limits_create("pl_bad", 16, 24, 129, 1, 1, 0));
+	struct prefix_limits *pl = prefix_limits_create("pl_ok", 16, 24, 64, 1, 1, 0);
+	assert_non_null(pl);
+	prefix_limits_free(pl);
+	prefix_limits_free(NULL);
+}
+
+/* A /24 shares its counts; the next /24 and other families do not. */
+static void
+test_masking_and_caps(void **state)
+{
+	(void)state;
+	struct prefix_limits *pl = prefix_limits_create("pl_caps", 1024, 24, 64, 3, 2, 0);
+	assert_non_null(pl);
+	struct flow_key a = k4(0xc6120001u, 1), b = k4(0xc61200feu, 2), c = k4(0xc6120101u, 3);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit(pl, &b), PREFIX_ADMIT_OK);
+	counts(pl, &a, 2, 2);
+	/* half-open cap 2 */
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_HALF_OPEN_CAP);
+	counts(pl, &a, 2, 2);
+	assert_int_equal(prefix_limits_admit(pl, &c), PREFIX_ADMIT_OK);   /* next /24 */
+	counts(pl, &c, 1, 1);
+	prefix_limits_half_open_done(pl, &a);
+	prefix_limits_half_open_done(pl, &b);
+	assert_int_equal(prefix_limits_admit(pl, &b), PREFIX_ADMIT_OK);
+	counts(pl, &a, 3, 1);
+	/* flow cap 3 (checked first) */
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_FLOW_CAP);
+	/* IPv6 /64: hosts share, the next /64 does not */
+	struct flow_key x = k6(1, 1), y = k6(1, 2), z = k6(2, 1);
+	assert_int_equal(prefix_limits_admit(pl, &x), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit(pl, &y), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit(pl, &x), PREFIX_ADMIT_HALF_OPEN_CAP);
+	assert_int_equal(prefix_limits_admit(pl, &z), PREFIX_ADMIT_OK);
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, 4);
+	/* releases: the entry goes with the last flow */
+	prefix_limits_release(pl, &a, false);
+	prefix_limits_release(pl, &a, false);
+	prefix_limits_release(pl, &b, true);
+	counts(pl, &a, 0, 0);
+	prefix_limits_release(pl, &c, true);
+	prefix_limits_release(pl, &x, true);
+	prefix_limits_release(pl, &y, true);
+	prefix_limits_release(pl, &z, true);
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, 0);
+	assert_int_equal(st.underflows, 0);
+	prefix_limits_free(pl);
+}
+
+/* Releasing what was never counted: counted as an underflow, never wraps. */
+static void
+test_underflow_guard(void **state)
+{
+	(void)state;
+	struct prefix_limits *pl = prefix_limits_create("pl_uf", 64, 24, 64, 0, 0, 0);
+	struct flow_key a = k4(0xc6120001u, 1);
+	prefix_limits_release(pl, &a, true);
+	prefix_limits_half_open_done(pl, &a);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	prefix_limits_half_open_done(pl, &a);
+	prefix_limits_half_open_done(pl, &a);
+	counts(pl, &a, 1, 0);
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.underflows, 3);
+	/* caps 0: no limit at all */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	counts(pl, &a, 1001, 1000);
+	prefix_limits_free(pl);
+}
+
+/* Table full: a new prefix is refused and nothing is counted; room comes
+ * back when a prefix's last flow goes; existing prefixes still admit. */
+static void
+test_table_full(void **state)
+{
+	(void)state;
+	struct prefix_limits *pl = prefix_limits_create("pl_full", 8, 32, 128, 0, 0, 0);
+	assert_non_null(pl);
+	uint32_t n = 0;
+	struct flow_key k;
+	for (uint32_t i = 1; i < 200; i++) {
+		k = k4(0xc6120000u + i, (uint16_t)i);
+		if (prefix_limits_admit(pl, &k) != PREFIX_ADMIT_OK)
+			break;
+		n++;
+	}
+	assert_true(n >= 8 && n < 199);
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, n);
+	struct flow_key refused = k;
+	assert_int_equal(prefix_limits_admit(pl, &refused), PREFIX_ADMIT_TABLE_FULL);
+	counts(pl, &refused, 0, 0);
+	/* an existing prefix still gets its flows */
+	struct flow_key first = k4(0xc6120001u, 9);
+	assert_int_equal(prefix_limits_admit(pl, &first), PREFIX_ADMIT_OK);
+	counts(pl, &first, 2, 2);
+	/* prefix 2 leaves: the refused one fits */
+	struct flow_key second = k4(0xc6120002u, 2);
+	prefix_limits_release(pl, &second, true);
+	assert_int_equal(prefix_limits_admit(pl, &refused), PREFIX_ADMIT_OK);
+	counts(pl, &refused, 1, 1);
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, n);
+	assert_int_equal(st.underflows, 0);
+	prefix_limits_free(pl);
+}
+
+/* A table as big as the default flow table takes that many prefixes, and
+ * gives every entry back. */
+static void
+test_many_prefixes(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct prefix_limits *pl = prefix_limits_create("pl_many", 262144, 24, 64, 4, 2, 0);
+	assert_non_null(pl);
+	for (uint32_t i = 0; i < N; i++) {
+		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
+		enum prefix_admit r = prefix_limits_admit(pl, &k);
+		if (r != PREFIX_ADMIT_OK)
+			fail_msg("prefix %u of %u refused: %d", i, N, r);
+	}
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, N);
+	for (uint32_t i = 0; i < N; i++) {
+		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
+		prefix_limits_release(pl, &k, true);
+	}
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.prefixes, 0);
+	assert_int_equal(st.underflows, 0);
+	prefix_limits_free(pl);
+}
+
+static int
+eal_setup(void **state)
+{
+	char *argv[] = { "test", "--no-huge", "--no-shconf", "--no-pci", "-l", "0",
+			 "--log-level=error" };
+
+	(void)state;
+	return rte_eal_init(RTE_DIM(argv), argv) < 0 ? -1 : 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_args),
+		cmocka_unit_test(test_masking_and_caps),
+		cmocka_unit_test(test_underflow_guard),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_many_prefixes),
+	};
+
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}
