@@ -20,6 +20,7 @@
 
 #include "app.h"
 #include "port.h"
+#include "reload.h"
 #include "flow/flow_entry.h"
 #include "fwd/synproxy.h"
 
@@ -298,7 +299,7 @@ flatten(struct flat *f, const char *prefix, json_t *v)
 static int
 cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	char *text = config_to_json(&app.cfg);
+	char *text = reload_config_json();
 	json_t *root = text ? json_loads(text, 0, NULL) : NULL;
 
 	free(text);
@@ -307,6 +308,46 @@ cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct
 	rte_tel_data_start_dict(d);
 	flatten(&(struct flat){ .d = d }, "", root);
 	json_decref(root);
+	return 0;
+}
+
+static void
+add_reload_status(struct rte_tel_data *d)
+{
+	struct reload_status st;
+
+	reload_status_get(&st);
+	rte_tel_data_add_dict_u64(d, "generation", st.generation);
+	rte_tel_data_add_dict_u64(d, "last_reload_time", st.last_time);
+	rte_tel_data_add_dict_string(d, "last_reload_result",
+				     st.last_time == 0 ? "none" : st.last_ok ? "applied" : "refused");
+	rte_tel_data_add_dict_u64(d, "reloads_applied", st.applied);
+	rte_tel_data_add_dict_u64(d, "reloads_refused", st.refused);
+	/* A telemetry string holds at most RTE_TEL_MAX_STRING_LEN bytes. */
+	char m[RTE_TEL_MAX_STRING_LEN];
+	size_t l = strnlen(st.message, sizeof(m) - 1);
+	memcpy(m, st.message, l);
+	m[l] = '\0';
+	rte_tel_data_add_dict_string(d, "message", m);
+}
+
+static int
+cmd_reload_status(const char *cmd __rte_unused, const char *params __rte_unused,
+		  struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	add_reload_status(d);
+	return 0;
+}
+
+static int
+cmd_reload(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	char msg[CFG_ERR_LEN];
+
+	reload_config(msg, sizeof(msg));
+	rte_tel_data_start_dict(d);
+	add_reload_status(d);
 	return 0;
 }
 
@@ -322,5 +363,9 @@ telemetry_register(void)
 		"Per-port role, driver, steering method, queues, link and ethdev stats");
 	ret |= rte_telemetry_register_cmd("/synproxy/config", cmd_config,
 		"The effective configuration, flattened");
+	ret |= rte_telemetry_register_cmd("/synproxy/reload", cmd_reload,
+		"Re-read and apply the config file (as SIGHUP); returns /synproxy/reload_status");
+	ret |= rte_telemetry_register_cmd("/synproxy/reload_status", cmd_reload_status,
+		"Config generation; time, result and message of the last reload");
 	return ret;
 }

@@ -23,6 +23,7 @@
 
 struct synproxy_lcore;
 struct cookie_secrets;
+struct sp_runtime;
 
 /*
  * Every decision the proxy takes, one counter each (per worker, exported
@@ -72,7 +73,10 @@ struct cookie_secrets;
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \
-	X(passthrough)         /* segments of LAN-initiated connections bridged */ \
+	X(passthrough)         /* segments of pass-through connections bridged */ \
+	X(deny_drop)           /* [drop] IP frames from the WAN with a source in synproxy.deny */ \
+	X(allow_pass)          /* WAN SYNs from a source in synproxy.allow: bridged, tracked as pass-through */ \
+	X(syn_unprotected)     /* WAN SYNs to no protected service: bridged, tracked as pass-through */ \
 	X(wan_no_flow)         /* [drop] WAN TCP segments with no flow, not SYN/ACK */ \
 	X(lan_no_flow)         /* LAN TCP segments with no flow: bridged */ \
 	X(tcp_bad_csum)        /* TCP checksum wrong on a SYN/handshake ACK (dropped as syn_bad/ack_bad) */ \
@@ -114,6 +118,18 @@ struct synproxy_lcore *synproxy_lcore_create(const struct synproxy_config *cfg,
 					     uint16_t worker_idx, int socket, struct rte_mempool *mp,
 					     const bool tx_csum_offload[ROLE_MAX]);
 void synproxy_lcore_free(struct synproxy_lcore *sp);
+
+/*
+ * Make the proxy read its live settings and policy from *slot (sp_runtime.h),
+ * loaded once per burst with acquire. Without it the proxy keeps the settings
+ * of the config it was created with and protects every destination. The slot
+ * must stay valid as long as sp, and *slot never NULL.
+ */
+void synproxy_lcore_set_runtime(struct synproxy_lcore *sp, struct sp_runtime *const *slot);
+
+/* Whether cfg (global mode or a service's) may put SYNs in the SYN cache:
+ * the table is then created, and a reload can only use it if it exists. */
+bool synproxy_config_needs_cache(const struct synproxy_config *cfg);
 
 /*
  * Decide on n (<= MAX_BURST) parsed frames received on port `in`. Each

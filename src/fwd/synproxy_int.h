@@ -27,7 +27,9 @@
 #include "flow/flow_table.h"
 #include "flow/server_opts.h"
 #include "fwd/csum.h"
+#include "fwd/sp_runtime.h"
 #include "fwd/synproxy.h"
+#include "policy/policy.h"
 #include "syncookie/cookie.h"
 #include "syncookie/syn_policy.h"
 
@@ -56,7 +58,14 @@ struct synproxy_lcore {
 	uint32_t now_ms;         /* the caller's clocks, set by each call */
 	uint32_t now_sec;
 	bool tx_offload[ROLE_MAX];
-	/* settings */
+	/* live settings: applied from *rt_slot when its generation changes */
+	struct sp_runtime *const *rt_slot;   /* NULL: the create-time settings, all protected */
+	uint64_t rt_gen;
+	const struct policy *pol;   /* valid during a burst only (RCU); NULL: all protected */
+	bool pol_sources;           /* allow/deny lists not empty: look sources up */
+	bool pol_services;          /* services configured: look destinations up */
+	bool rl_on;
+	struct policy_service dflt; /* the global settings as a service (no policy) */
 	uint16_t default_mss;
 	uint8_t default_wscale;
 	bool default_sack, default_ts;
@@ -85,6 +94,7 @@ struct seg {
 	uint16_t win;
 	uint16_t plen;           /* payload bytes */
 	uint8_t flags;           /* SYN/ACK/FIN/RST only */
+	uint8_t src;             /* enum policy_src of a WAN segment's source (set by classify) */
 };
 
 static inline void
@@ -173,7 +183,7 @@ drop(struct synproxy_lcore *sp, struct rte_mbuf *m, uint64_t *counter)
 
 /* Stages, each in its own file. */
 void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
-	     const struct flow_key *k);
+	     const struct flow_key *k, const struct policy_service *svc);
 void wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		       const struct flow_key *k, uint32_t hash);
 void lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
@@ -182,6 +192,18 @@ void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, struct flow_entry *fe, enum port_role in);
 void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k, uint32_t hash);
+void wan_passthrough_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+			 const struct flow_key *k, uint32_t hash, uint64_t *counter);
+
+/* The service protecting k's server side: the policy's, or the global
+ * settings when no policy is attached; NULL = not protected. */
+static inline const struct policy_service *
+sp_service_of(const struct synproxy_lcore *sp, const struct flow_key *k)
+{
+	if (likely(!sp->pol_services))
+		return &sp->dflt;
+	return policy_service(sp->pol, k->family, k->lan_addr, k->lan_port);
+}
 
 /* Pending SYN copies and flow removal (synproxy_pending.c). */
 void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, struct rte_mbuf *syn);

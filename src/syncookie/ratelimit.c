@@ -31,7 +31,6 @@ struct ratelimit {
 	uint32_t set_mask;
 	uint32_t rate;         /* tokens/s == thousandths/ms */
 	uint32_t burst_m;      /* burst * 1000 */
-	uint64_t fill_ms;      /* ms to refill an empty bucket (bounds the multiply) */
 	uint32_t v4_mask;      /* network order */
 	uint32_t v6_mask[4];   /* network order */
 	uint8_t v4_prefix;
@@ -79,7 +78,6 @@ ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst
 	rl->set_mask = n / 2 - 1;
 	rl->rate = rate;
 	rl->burst_m = burst * MILLI;
-	rl->fill_ms = rate ? rl->burst_m / rate + 1 : 0;
 	rl->v4_prefix = v4_prefix;
 	rl->v6_prefix = v6_prefix;
 	rl->v4_mask = word_mask(v4_prefix, 0);
@@ -138,8 +136,16 @@ ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k)
 bool
 ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms)
 {
+	return ratelimit_allow_with(rl, k, rl->rate, rl->burst_m / MILLI, now_ms);
+}
+
+bool
+ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint32_t rate,
+		     uint32_t burst, uint64_t now_ms)
+{
 	struct rl_bucket *set, *b;
 	uint32_t tag;
+	uint32_t burst_m = (burst < RATELIMIT_BURST_MAX ? burst : RATELIMIT_BURST_MAX) * MILLI;
 
 	set = prefix_set(rl, k, &tag);
 	if (set[0].tag == tag) {
@@ -157,18 +163,22 @@ ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms)
 		rl->st.takeovers += b->tag != 0;
 		b->tag = tag;
 		b->stamp_ms = now_ms;
-		b->mtokens = rl->burst_m;
+		b->mtokens = burst_m;
 	}
 
 	if (now_ms > b->stamp_ms) {
 		uint64_t elapsed = now_ms - b->stamp_ms;
 		uint64_t m;
 
-		/* Past the time a full refill takes, the exact value no longer matters. */
-		if (elapsed > rl->fill_ms)
-			elapsed = rl->fill_ms;
-		m = b->mtokens + elapsed * rl->rate;
-		b->mtokens = (uint32_t)(m < rl->burst_m ? m : rl->burst_m);
+		/* A full refill (or more) needs no multiply; below it, elapsed and
+		 * rate are both under burst_m < 2^32, so the product cannot wrap. */
+		if (rate == 0)
+			m = b->mtokens;
+		else if (elapsed >= burst_m || rate >= burst_m)
+			m = burst_m;
+		else
+			m = b->mtokens + elapsed * rate;
+		b->mtokens = (uint32_t)(m < burst_m ? m : burst_m);
 		b->stamp_ms = now_ms;
 	} else if (now_ms < b->stamp_ms) {
 		/* The clock stepped back: restart the refill from here. */
@@ -187,8 +197,15 @@ ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms)
 void
 ratelimit_refund(struct ratelimit *rl, const struct flow_key *k)
 {
+	ratelimit_refund_with(rl, k, rl->burst_m / MILLI);
+}
+
+void
+ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint32_t burst)
+{
 	uint32_t tag;
 	struct rl_bucket *set, *b;
+	uint32_t burst_m = (burst < RATELIMIT_BURST_MAX ? burst : RATELIMIT_BURST_MAX) * MILLI;
 
 	set = prefix_set(rl, k, &tag);
 	if (set[0].tag == tag)
@@ -197,7 +214,7 @@ ratelimit_refund(struct ratelimit *rl, const struct flow_key *k)
 		b = &set[1];
 	else
 		return;     /* bucket taken over since: it started full anyway */
-	b->mtokens = b->mtokens + MILLI < rl->burst_m ? b->mtokens + MILLI : rl->burst_m;
+	b->mtokens = b->mtokens + MILLI < burst_m ? b->mtokens + MILLI : burst_m;
 	rl->st.refunded++;
 }
 
