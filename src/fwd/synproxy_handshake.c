@@ -118,8 +118,8 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 		sp->stats.tcp_bad_csum++;
 		goto bad;
 	}
-	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, svc->ratelimit_rate, svc->ratelimit_burst,
-						sp->now_ms)) {
+	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_rate,
+						svc->ratelimit_burst, sp->now_ms)) {
 		drop(sp, s->m, &sp->stats.syn_ratelimited);
 		return;
 	}
@@ -260,7 +260,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		if (svc == NULL)
 			svc = sp_service_of(sp, k);
 		if (svc != NULL)   /* not protected since a reload: nothing to give back to */
-			ratelimit_refund_with(sp->rl, k, svc->ratelimit_burst);
+			ratelimit_refund_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_burst);
 	}
 
 	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0) |

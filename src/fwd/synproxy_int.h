@@ -181,6 +181,15 @@ drop(struct synproxy_lcore *sp, struct rte_mbuf *m, uint64_t *counter)
 	sp->drops[sp->n_drops++] = m;
 }
 
+/* The rate-limit buckets a service's SYNs use: the global ones (0) unless
+ * its limits differ from the global limits (ratelimit.h). */
+static inline uint16_t
+rl_owner(const struct synproxy_lcore *sp, const struct policy_service *svc)
+{
+	return svc->ratelimit_rate == sp->dflt.ratelimit_rate &&
+	       svc->ratelimit_burst == sp->dflt.ratelimit_burst ? 0 : (uint16_t)(svc->id + 1);
+}
+
 /* Stages, each in its own file. */
 void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k, const struct policy_service *svc);

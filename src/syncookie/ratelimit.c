@@ -92,9 +92,10 @@ ratelimit_free(struct ratelimit *rl)
 	rte_free(rl);
 }
 
-/* The two buckets of k's prefix set, and its tag. */
+/* The two buckets of k's prefix set, and its tag; owner 0 = the global
+ * buckets, else a service's own (ratelimit_allow_with). */
 static inline struct rl_bucket *
-prefix_set(struct ratelimit *rl, const struct flow_key *k, uint32_t *tag)
+prefix_set(struct ratelimit *rl, const struct flow_key *k, uint16_t owner, uint32_t *tag)
 {
 	const struct keyed_hash_coef *c = &keyed_hash_secret.dom[KH_DOM_RATELIMIT];
 	uint32_t x[5];
@@ -104,13 +105,13 @@ prefix_set(struct ratelimit *rl, const struct flow_key *k, uint32_t *tag)
 	if (k->family == FLOW_AF_INET) {
 		x[0] = k->wan_addr[0] & rl->v4_mask;
 		x[1] = x[2] = x[3] = 0;   /* ignore whatever sits in the unused words */
-		x[4] = (uint32_t)k->family | (uint32_t)rl->v4_prefix << 8;
+		x[4] = (uint32_t)k->family | (uint32_t)rl->v4_prefix << 8 | (uint32_t)owner << 16;
 	} else {
 		x[0] = k->wan_addr[0] & rl->v6_mask[0];
 		x[1] = k->wan_addr[1] & rl->v6_mask[1];
 		x[2] = k->wan_addr[2] & rl->v6_mask[2];
 		x[3] = k->wan_addr[3] & rl->v6_mask[3];
-		x[4] = (uint32_t)k->family | (uint32_t)rl->v6_prefix << 8;
+		x[4] = (uint32_t)k->family | (uint32_t)rl->v6_prefix << 8 | (uint32_t)owner << 16;
 	}
 	/* Keyed, so colliding prefixes cannot be computed to reset a victim's
 	 * bucket; two strongly universal sums (coefficients 0-4 and 5-9) for
@@ -130,24 +131,24 @@ ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k)
 {
 	uint32_t tag;
 
-	rte_prefetch0(prefix_set(rl, k, &tag));
+	rte_prefetch0(prefix_set(rl, k, 0, &tag));
 }
 
 bool
 ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms)
 {
-	return ratelimit_allow_with(rl, k, rl->rate, rl->burst_m / MILLI, now_ms);
+	return ratelimit_allow_with(rl, k, 0, rl->rate, rl->burst_m / MILLI, now_ms);
 }
 
 bool
-ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint32_t rate,
-		     uint32_t burst, uint64_t now_ms)
+ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+		     uint32_t rate, uint32_t burst, uint64_t now_ms)
 {
 	struct rl_bucket *set, *b;
 	uint32_t tag;
 	uint32_t burst_m = (burst < RATELIMIT_BURST_MAX ? burst : RATELIMIT_BURST_MAX) * MILLI;
 
-	set = prefix_set(rl, k, &tag);
+	set = prefix_set(rl, k, owner, &tag);
 	if (set[0].tag == tag) {
 		b = &set[0];
 	} else if (set[1].tag == tag) {
@@ -197,17 +198,18 @@ ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint32_t ra
 void
 ratelimit_refund(struct ratelimit *rl, const struct flow_key *k)
 {
-	ratelimit_refund_with(rl, k, rl->burst_m / MILLI);
+	ratelimit_refund_with(rl, k, 0, rl->burst_m / MILLI);
 }
 
 void
-ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint32_t burst)
+ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+		      uint32_t burst)
 {
 	uint32_t tag;
 	struct rl_bucket *set, *b;
 	uint32_t burst_m = (burst < RATELIMIT_BURST_MAX ? burst : RATELIMIT_BURST_MAX) * MILLI;
 
-	set = prefix_set(rl, k, &tag);
+	set = prefix_set(rl, k, owner, &tag);
 	if (set[0].tag == tag)
 		b = &set[0];
 	else if (set[1].tag == tag)

@@ -60,19 +60,22 @@ bool ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t no
 
 /*
  * The same with the limits given per call (a protected service's own rate and
- * burst, or the live-reloaded global ones): the bucket is the source prefix's,
- * whatever service it aims at; each SYN is measured against the limits of the
- * service it is for. burst >= 1 (clamped to RATELIMIT_BURST_MAX).
+ * burst, or the live-reloaded global ones) and the owner of the buckets: 0 =
+ * the global buckets (the ones ratelimit_prefetch loads), else a service with
+ * limits of its own, whose prefixes get buckets of their own (same table). A
+ * prefix limited on one service is then not limited on another. burst >= 1
+ * (clamped to RATELIMIT_BURST_MAX).
  */
-bool ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint32_t rate,
-			  uint32_t burst, uint64_t now_ms);
+bool ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+			  uint32_t rate, uint32_t burst, uint64_t now_ms);
 
 /* Start loading k's bucket set (call a little before ratelimit_allow). */
 void ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k);
 
 /* Give one token back (capped at burst), if the prefix still has its bucket. */
 void ratelimit_refund(struct ratelimit *rl, const struct flow_key *k);
-void ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint32_t burst);
+void ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+			   uint32_t burst);
 
 void ratelimit_stats_get(const struct ratelimit *rl, struct ratelimit_stats *st);
 
