@@ -28,6 +28,11 @@ DENIED=198.18.0.12
 netns_setup
 ip -n "$NS_CLIENT" addr add "$ALLOWED/24" dev eth0
 ip -n "$NS_CLIENT" addr add "$DENIED/24" dev eth0
+netns_static_neigh
+cmac=$(netns_mac "$NS_CLIENT" eth0)
+for a in $ALLOWED $DENIED; do
+	ip -n "$NS_SERVER" neigh replace "$a" lladdr "$cmac" nud permanent dev eth0
+done
 CFG=$NETNS_LOGDIR/policies.json
 px_config "$CFG" cookie "\"services\": [
 			{ \"prefix\": \"$SERVER_IP4\", \"ports\": [$PROT] },
