@@ -367,6 +367,7 @@ main(int argc, char **argv)
 			synproxy_secrets_rotate(secrets, worker_clock_sec());
 			next_rotate = now + hz;
 		}
+		app_top_tick();
 		if (reload_requested) {
 			reload_requested = 0;
 			reload_config(msg, sizeof(msg));
@@ -394,6 +395,7 @@ fail:
 out:
 	rte_pdump_uninit();
 	reload_fini();
+	app_top_free();
 	for (uint16_t i = 0; i < app.nb_workers; i++) {
 		if (app.workers[i] && app.workers[i]->sp)
 			synproxy_lcore_free(app.workers[i]->sp);

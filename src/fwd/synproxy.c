@@ -312,6 +312,31 @@ sources_bulk(const struct policy *pol, struct rte_mbuf **pkts, const struct pkt_
 	policy_source_bulk(pol, fam, addr, out, n);
 }
 
+/* A denied SYN counts for its prefix in the top talkers (ratelimit.h). */
+static void
+denied_talker(struct synproxy_lcore *sp, struct rte_mbuf *m, const struct pkt_meta *mt)
+{
+	if ((mt->flags & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) != PKT_F_L4 ||
+	    mt->l4proto != IPPROTO_TCP ||
+	    (mt->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
+		return;
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, mt->l3_off);
+	struct flow_key k;
+	memset(&k, 0, sizeof(k));
+	k.family = mt->l3;
+	if (mt->l3 == PKT_L3_IPV4)
+		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	else
+		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+	ratelimit_note_drop(sp->rl, &k);
+}
+
+const struct ratelimit *
+synproxy_lcore_ratelimit(const struct synproxy_lcore *sp)
+{
+	return sp->rl;
+}
+
 /* Changes whenever a slot may have been freed or reused. */
 static inline uint64_t
 table_generation(const struct flow_table *t)
@@ -358,6 +383,8 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 	for (uint16_t i = 0; i < n; i++) {
 		const struct pkt_meta *mt = &meta[i];
 		if (lists && unlikely(srcv[i] == POLICY_SRC_DENY)) {
+			if (sp->rl_on)
+				denied_talker(sp, pkts[i], mt);
 			drop(sp, pkts[i], &sp->stats.deny_drop);
 			continue;
 		}

@@ -167,6 +167,10 @@ int synproxy_restore_syn(struct synproxy_lcore *sp, const struct handover_syn *s
 void synproxy_count_restore_refused(struct synproxy_lcore *sp);
 
 /* For telemetry. */
+struct ratelimit;
+/* The rate-limit table (top talkers: ratelimit_talkers, read from another
+ * lcore), NULL without one. */
+const struct ratelimit *synproxy_lcore_ratelimit(const struct synproxy_lcore *sp);
 const struct synproxy_stats *synproxy_lcore_stats(const struct synproxy_lcore *sp);
 struct synproxy_occupancy {
 	uint32_t flows, flow_capacity, syn_cache, syn_cache_capacity, pending_syn;

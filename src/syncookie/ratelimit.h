@@ -79,4 +79,30 @@ void ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint1
 
 void ratelimit_stats_get(const struct ratelimit *rl, struct ratelimit_stats *st);
 
+/*
+ * Top talkers. Every SYN ratelimit_allow* refuses is counted for its prefix's
+ * bucket; ratelimit_note_drop counts another dropped SYN of k's prefix (bad
+ * checksum, denied source, an ACK with a bad cookie) in the global bucket if
+ * the prefix has one or an empty one is free - it never evicts a bucket.
+ * The count lives beside the bucket and restarts when a new prefix takes it.
+ */
+void ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k);
+
+struct ratelimit_talker {
+	uint32_t slot;        /* bucket index: the same prefix stays in one slot until taken over */
+	uint32_t tag;         /* the prefix's tag: a new tag in a slot is a new prefix */
+	uint32_t drops;       /* SYN drops counted since the prefix got the slot (wraps) */
+	uint32_t addr[4];     /* masked prefix, network order (IPv4 in addr[0]) */
+	uint8_t family;       /* FLOW_AF_INET or FLOW_AF_INET6 */
+	uint8_t plen;
+};
+
+/*
+ * Copy the slots that counted drops (at most max) into out; returns how many.
+ * For another lcore while the owner runs: no lock; a slot being rewritten at
+ * that moment is left out, a count may be a few drops stale.
+ */
+uint32_t ratelimit_talkers(const struct ratelimit *rl, struct ratelimit_talker *out, uint32_t max);
+uint32_t ratelimit_slots(const struct ratelimit *rl);
+
 #endif

@@ -11,7 +11,8 @@
 #   - a connection to UNP reaches the server directly: the segments at the
 #     server are the client's own, untouched (pcap "same"); syn_unprotected;
 #   - DENIED reaches nothing: its connection and its pings fail, the server's
-#     capture holds no frame from it; deny_drop counts them;
+#     capture holds no frame from it; deny_drop counts them; its /24 shows in
+#     /synproxy/top;
 #   - ALLOWED to PROT is bridged untouched (pcap "same"); allow_pass;
 #   - the client's SYN-ACK from OVR carries the service's MSS and window scale
 #     and no SACK (client-side capture), PROT's carries the global defaults,
@@ -84,6 +85,18 @@ assert_eq "syn_received (a denied SYN is not proxied)" 0 "$(px_delta syn_receive
 n=$(tcpdump -n -r "$NETNS_LOGDIR/den-srv.pcap" 2>/dev/null | wc -l)
 assert_eq "frames from/to $DENIED at the server" 0 "$n"
 e2e_log "ok: denied source: connection and pings failed, nothing reached the server"
+# The denied SYNs make their /24 a top talker within one interval (10 s).
+top=""
+for ((i = 0; i < 50; i++)); do
+	top=$(telemetry /synproxy/top,5 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["/synproxy/top"]
+print(" ".join("%s=%d" % (v["prefix"], v["syn_drops"]) for k, v in sorted(d.items()) if k.startswith("top")))')
+	case " $top" in *" 198.18.0.0/24="*) break ;; esac
+	sleep 0.5
+done
+case " $top" in *" 198.18.0.0/24="*) ;; *) e2e_fail "/synproxy/top never listed 198.18.0.0/24 (last: '$top')" ;; esac
+e2e_log "ok: /synproxy/top lists the denied source's prefix: $top"
 
 # ---- allowed source: bridged untouched even to a protected port ----
 px_cap_start alw-cli "$NS_CLIENT" tcp port $PROT and host $ALLOWED
