@@ -316,7 +316,7 @@ sources_bulk(const struct policy *pol, struct rte_mbuf **pkts, const struct pkt_
 static void
 denied_talker(struct synproxy_lcore *sp, struct rte_mbuf *m, const struct pkt_meta *mt)
 {
-	if ((mt->flags & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) != PKT_F_L4 ||
+	if (!sp->rl_on || (mt->flags & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) != PKT_F_L4 ||
 	    mt->l4proto != IPPROTO_TCP ||
 	    (mt->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
 		return;
@@ -328,7 +328,7 @@ denied_talker(struct synproxy_lcore *sp, struct rte_mbuf *m, const struct pkt_me
 		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
 	else
 		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
-	ratelimit_note_drop(sp->rl, &k);
+	talk_drop(sp, &k);
 }
 
 const struct ratelimit *
@@ -383,8 +383,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 	for (uint16_t i = 0; i < n; i++) {
 		const struct pkt_meta *mt = &meta[i];
 		if (lists && unlikely(srcv[i] == POLICY_SRC_DENY)) {
-			if (sp->rl_on)
-				denied_talker(sp, pkts[i], mt);
+			denied_talker(sp, pkts[i], mt);
 			drop(sp, pkts[i], &sp->stats.deny_drop);
 			continue;
 		}

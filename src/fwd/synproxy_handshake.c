@@ -116,8 +116,7 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 	}
 	if (unlikely(!seg_csum_ok(s))) {
 		sp->stats.tcp_bad_csum++;
-		if (sp->rl_on)
-			ratelimit_note_drop(sp->rl, k);   /* top talkers */
+		talk_drop(sp, k);
 		goto bad;
 	}
 	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_rate,
@@ -202,8 +201,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	bool zero_len = s->plen == 0 && !(s->flags & RTE_TCP_FIN_FLAG);
 	if (cookie_check_ack(sp->secrets, k, s->seq, s->ack, zero_len, sp->now_sec, &ca) != 0 ||
 	    ca.mss_idx >= sp->mss_table.n) {
-		if (sp->rl_on)
-			ratelimit_note_drop(sp->rl, k);   /* top talkers */
+		talk_drop(sp, k);
 		drop(sp, s->m, &sp->stats.ack_bad_cookie);
 		return;
 	}

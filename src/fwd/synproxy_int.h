@@ -31,6 +31,7 @@
 #include "fwd/synproxy.h"
 #include "policy/policy.h"
 #include "syncookie/cookie.h"
+#include "syncookie/ratelimit.h"
 #include "syncookie/syn_policy.h"
 
 #define TCP_FLAGS_MASK (RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)
@@ -65,6 +66,7 @@ struct synproxy_lcore {
 	bool pol_sources;           /* allow/deny lists not empty: look sources up */
 	bool pol_services;          /* services configured: look destinations up */
 	bool rl_on;
+	uint32_t talk_tick;         /* top-talker sampling (talk_drop) */
 	struct policy_service dflt; /* the global settings as a service (no policy) */
 	uint16_t default_mss;
 	uint8_t default_wscale;
@@ -188,6 +190,20 @@ rl_owner(const struct synproxy_lcore *sp, const struct policy_service *svc)
 {
 	return svc->ratelimit_rate == sp->dflt.ratelimit_rate &&
 	       svc->ratelimit_burst == sp->dflt.ratelimit_burst ? 0 : (uint16_t)(svc->id + 1);
+}
+
+/*
+ * A dropped SYN (bad checksum, denied) or bad-cookie ACK for the top talkers:
+ * one in TALK_SAMPLE is counted, TALK_SAMPLE times. The rate limiter's own
+ * drops are all counted (their bucket is at hand); these would cost a bucket
+ * lookup each, a cache miss per packet in a spoofed flood.
+ */
+#define TALK_SAMPLE 16u
+static inline void
+talk_drop(struct synproxy_lcore *sp, const struct flow_key *k)
+{
+	if (sp->rl_on && (++sp->talk_tick & (TALK_SAMPLE - 1)) == 0)
+		ratelimit_note_drop(sp->rl, k, TALK_SAMPLE);
 }
 
 /* Stages, each in its own file. */

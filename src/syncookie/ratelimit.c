@@ -152,7 +152,7 @@ prefix_set(struct ratelimit *rl, const struct flow_key *k, uint16_t owner, uint3
 /* One more SYN dropped for bucket b's prefix (masked address a). */
 static inline void
 talker_count(struct ratelimit *rl, const struct rl_bucket *b, const struct flow_key *k,
-	     const uint32_t a[4])
+	     const uint32_t a[4], uint32_t weight)
 {
 	struct rl_talker *t = &rl->talk[b - rl->b];
 
@@ -166,11 +166,11 @@ talker_count(struct ratelimit *rl, const struct rl_bucket *b, const struct flow_
 		t->plen = k->family == FLOW_AF_INET ? rl->v4_prefix : rl->v6_prefix;
 		__atomic_store_n(&t->tag, b->tag, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&t->drops, t->drops + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->drops, t->drops + weight, __ATOMIC_RELAXED);
 }
 
 void
-ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k)
+ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k, uint32_t weight)
 {
 	struct rl_bucket *set, *b;
 	uint32_t tag, a[4];
@@ -189,7 +189,7 @@ ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k)
 		b->mtokens = rl->burst_m;
 	} else
 		return;
-	talker_count(rl, b, k, a);
+	talker_count(rl, b, k, a, weight);
 }
 
 uint32_t
@@ -290,7 +290,7 @@ ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint16_t ow
 		return true;
 	}
 	rl->st.limited++;
-	talker_count(rl, b, k, a);
+	talker_count(rl, b, k, a, 1);
 	return false;
 }
 

@@ -81,12 +81,13 @@ void ratelimit_stats_get(const struct ratelimit *rl, struct ratelimit_stats *st)
 
 /*
  * Top talkers. Every SYN ratelimit_allow* refuses is counted for its prefix's
- * bucket; ratelimit_note_drop counts another dropped SYN of k's prefix (bad
- * checksum, denied source, an ACK with a bad cookie) in the global bucket if
- * the prefix has one or an empty one is free - it never evicts a bucket.
- * The count lives beside the bucket and restarts when a new prefix takes it.
+ * bucket; ratelimit_note_drop counts `weight` more dropped SYNs of k's prefix
+ * (bad checksum, denied source, an ACK with a bad cookie: the caller samples
+ * them, see synproxy_int.h) in the global bucket if the prefix has one or an
+ * empty one is free - it never evicts a bucket. The count lives beside the
+ * bucket and restarts when a new prefix takes it.
  */
-void ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k);
+void ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k, uint32_t weight);
 
 struct ratelimit_talker {
 	uint32_t slot;        /* bucket index: the same prefix stays in one slot until taken over */

@@ -115,7 +115,7 @@ test_tracker_intervals(void **state)
 	}
 	for (int i = 0; i < 4; i++) {
 		struct flow_key k = v4(198, 18, 2, 9);
-		ratelimit_note_drop(rl[0], &k);
+		ratelimit_note_drop(rl[0], &k, 1);
 	}
 	/* a prefix that drops nothing never shows */
 	struct flow_key quiet = v4(198, 18, 3, 1);
@@ -170,7 +170,7 @@ test_takeover(void **state)
 	assert_int_equal(out[0].addr[0], c.wan_addr[0]);
 	/* note_drop never evicts: a fourth prefix finds no empty bucket */
 	struct flow_key d = v4(198, 18, 0, 4);
-	ratelimit_note_drop(rl, &d);
+	ratelimit_note_drop(rl, &d, 1);
 	assert_int_equal(top_tracker_sample(t, tabs, out, 10), 0);
 	top_tracker_free(t);
 	ratelimit_free(rl);
