@@ -86,17 +86,19 @@ n=$(tcpdump -n -r "$NETNS_LOGDIR/den-srv.pcap" 2>/dev/null | wc -l)
 assert_eq "frames from/to $DENIED at the server" 0 "$n"
 e2e_log "ok: denied source: connection and pings failed, nothing reached the server"
 # Denied SYNs make their /24 a top talker within one interval (10 s); the
-# proxy samples one in 16 of these drops, so send 48 more.
+# proxy samples one in 256 of these drops, so send 600 more.
 nsx "$NS_CLIENT" 20 -- python3 -c '
 import socket, sys, time
 socks = []
-for i in range(48):
+for i in range(600):
 	s = socket.socket()
 	s.setblocking(False)
 	s.bind((sys.argv[1], 0))
 	s.connect_ex((sys.argv[2], int(sys.argv[3])))
 	socks.append(s)
 time.sleep(0.3)
+for s in socks:
+	s.close()
 ' "$DENIED" "$SERVER_IP4" $PROT
 top=""
 for ((i = 0; i < 50; i++)); do
