@@ -34,6 +34,8 @@
 
 struct scenario;
 
+struct sp_runtime;
+
 struct bench_opts {
 	double duration_s;          /* per run and per worker */
 	uint64_t max_packets;       /* per run and per worker, 0 = unbounded */
@@ -48,6 +50,7 @@ struct bench_opts {
 	bool offload;               /* emulate NIC checksum offloads (RX verified, TX computed) */
 	bool thp;                   /* madvise huge pages: template pools (anon THP), EAL memory (shmem THP, if enabled) */
 	bool verbose;
+	bool policy;                /* --policy: services and source lists configured */
 	uint64_t seed;
 	const char *json_path;
 	const char *select;         /* --scenario list, NULL = all */
@@ -73,6 +76,7 @@ struct bench_worker {
 	unsigned lcore;
 	int socket;
 	struct worker *w;               /* the real worker state */
+	struct sp_runtime *rt;          /* --policy: the live settings the proxy reads */
 	struct rte_mempool *mp;
 	uint64_t rng;
 	const struct scenario *sc;

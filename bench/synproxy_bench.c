@@ -45,6 +45,7 @@
 #include "worker.h"
 #include "flow/flow_table.h"
 #include "fwd/synproxy.h"
+#include "fwd/sp_runtime.h"
 
 #include "bench.h"
 #include "bench_report.h"
@@ -92,6 +93,8 @@ usage(const char *prog)
 	       "  --flows N        flows of established-10k and passthrough (default 10000)\n"
 	       "  --large-flows N  flows of established-1m (default 1000000)\n"
 	       "  --offload        emulate NIC checksum offload (RX verified, TX by the port)\n"
+	       "  --policy         configure services (every bench server protected) and\n"
+	       "                   allow/deny lists the traffic misses: the policy's cost\n"
 	       "  --no-thp         no MADV_HUGEPAGE on template pools and EAL memory\n"
 	       "  --seed N         random seed\n"
 	       "  --json FILE      write the JSON lines to FILE instead of stdout ('JSON ' prefix)\n"
@@ -195,6 +198,7 @@ parse_args(int argc, char **argv)
 		{ "offload", no_argument, NULL, 'o' },
 		{ "no-thp", no_argument, NULL, 'T' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "policy", no_argument, NULL, 'P' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -256,6 +260,7 @@ parse_args(int argc, char **argv)
 			large_seen = true;
 			break;
 		case 'o': bench_opts.offload = true; break;
+		case 'P': bench_opts.policy = true; break;
 		case 'T': bench_opts.thp = false; break;
 		case 'S':
 			if (parse_u64(optarg, "seed", 1, UINT64_MAX, &bench_opts.seed))
@@ -305,6 +310,8 @@ default_eal_args(const char *prog)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	/* pool + tables of the largest scenario per worker; the mapping is lazy */
 	unsigned mb = 384 + n * (unsigned)(64 + (uint64_t)bench_opts.flows_large * 160 / 1000000);
+	if (bench_opts.policy)
+		mb += n * 96;   /* FIB tables: IPv4 services and sources, IPv6 sources */
 	int a = 0;
 
 	if (ncpu > 0 && n > (unsigned)ncpu)
@@ -423,6 +430,37 @@ scenario_seed(const struct scenario *sc, unsigned idx)
 	return h ? h : 1;
 }
 
+/* --policy: every server of the scenarios (10.0.0.0/8) protected on every
+ * port, a narrower service beside it, and source lists the random WAN
+ * addresses almost never hit: the lookups' cost, the same paths. */
+static void
+policy_config(struct cfg_synproxy *c)
+{
+	static const struct cfg_prefix all10 = { .addr = { 10 }, .family = CFG_AF_INET, .len = 8 };
+	static const struct cfg_prefix ssh = { .addr = { 10, 200 }, .family = CFG_AF_INET, .len = 16 };
+	static const struct cfg_prefix allow = { .addr = { 198, 18, 200 }, .family = CFG_AF_INET, .len = 24 };
+	static const struct cfg_prefix deny4 = { .addr = { 198, 19 }, .family = CFG_AF_INET, .len = 16 };
+	static const struct cfg_prefix deny6 = { .addr = { 0x20, 0x01, 0, 2, 0, 0, 0x06, 0x66 },
+						 .family = CFG_AF_INET6, .len = 64 };
+
+	c->nb_services = 2;
+	memset(c->services, 0, 2 * sizeof(c->services[0]));
+	c->services[0].prefix = all10;
+	c->services[0].nb_ports = 1;
+	c->services[0].ports[0].lo = 1;
+	c->services[0].ports[0].hi = 65535;
+	c->services[1].prefix = ssh;
+	c->services[1].nb_ports = 1;
+	c->services[1].ports[0].lo = c->services[1].ports[0].hi = 22;
+	c->services[1].set = CFG_SVC_MSS;
+	c->services[1].mss = 1400;
+	c->nb_allow = 1;
+	c->allow[0] = allow;
+	c->nb_deny = 2;
+	c->deny[0] = deny4;
+	c->deny[1] = deny6;
+}
+
 static void
 job_setup(struct bench_worker *bw)
 {
@@ -437,6 +475,8 @@ job_setup(struct bench_worker *bw)
 	bw->rng = scenario_seed(sc, bw->idx);
 	bw->cfg = base_cfg;
 	sc->tune(&bw->cfg);
+	if (bench_opts.policy)
+		policy_config(&bw->cfg.synproxy);
 
 	/* The real worker, as main.c's create_workers/setup_steering leave it. */
 	worker_init(w, bw->idx, (uint16_t)nb_bws);
@@ -463,6 +503,16 @@ job_setup(struct bench_worker *bw)
 				 bw->cfg.synproxy.flow_table_size);
 			fail(bw, "");
 			return;
+		}
+		if (bench_opts.policy) {
+			char err[120];
+			bw->rt = sp_runtime_create(&bw->cfg, 1, bw->socket, err, sizeof(err));
+			if (bw->rt == NULL) {
+				snprintf(bw->errmsg, sizeof(bw->errmsg), "policy: %s (-m?)", err);
+				fail(bw, "");
+				return;
+			}
+			synproxy_lcore_set_runtime(w->sp, &bw->rt);
 		}
 	}
 	if (sc->setup(bw) != 0)
@@ -522,6 +572,8 @@ job_teardown(struct bench_worker *bw)
 	worker_tx_flush(bw->w, ROLE_WAN);
 	synproxy_lcore_free(bw->w->sp);
 	bw->w->sp = NULL;
+	sp_runtime_free(bw->rt);
+	bw->rt = NULL;
 }
 
 static int

@@ -80,7 +80,8 @@ FAMILIES = {
 			    "prefix at its cap of flows / half-open handshakes), prefix_table_full "
 			    "(validated handshake, per-prefix table full), "
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
-			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), fragment_drop (TCP "
+			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), deny_drop (source in "
+			    "synproxy.deny), fragment_drop (TCP "
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
 			    "(CE-marked data of a connection whose other end does not do ECN), "
 			    "icmp_err_out_of_window (WAN ICMP error quoting a proxied connection outside "
@@ -119,7 +120,10 @@ FAMILIES = {
 	"flows_closed": (COUNTER, "Flows removed on close or timeout"),
 	"flows_expired": (COUNTER, "Flows removed by timeout"),
 	"passthrough_new": (COUNTER, "LAN-initiated TCP connections tracked (bridged, not proxied)"),
-	"passthrough_segments": (COUNTER, "Segments of LAN-initiated connections bridged"),
+	"passthrough_segments": (COUNTER, "Segments of pass-through (not proxied) connections bridged"),
+	"policy_passthrough_new": (COUNTER, "WAN-initiated TCP connections bridged and tracked, not "
+				   "proxied, by reason: allowed (source in synproxy.allow) or unprotected "
+				   "(destination in no synproxy.services entry)"),
 	"lan_no_flow": (COUNTER, "LAN TCP segments of no tracked flow (bridged)"),
 	"tcp_bad_checksum": (COUNTER, "TCP segments that would create state with a wrong checksum "
 			     "(dropped; also counted under their drop reason)"),
@@ -220,6 +224,8 @@ WORKER_KEYS = {
 	"flows_expired": ("flows_expired", {}),
 	"passthrough_new": ("passthrough_new", {}),
 	"passthrough": ("passthrough_segments", {}),
+	"allow_pass": ("policy_passthrough_new", {"reason": "allowed"}),
+	"syn_unprotected": ("policy_passthrough_new", {"reason": "unprotected"}),
 	"lan_no_flow": ("lan_no_flow", {}),
 	"tcp_bad_csum": ("tcp_bad_checksum", {}),
 	"tcp_bad_options": ("tcp_bad_options", {}),
@@ -247,8 +253,8 @@ WORKER_KEYS = {
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
 		"prefix_flow_cap", "prefix_half_open_cap", "prefix_table_full", "server_synack_bad",
-		"rst_out_of_window", "wan_no_flow", "fragment_drop", "bad_drop", "ecn_ce_drop", "icmp_err_out_of_window",
-		"tx_drop", "steer_drop"):
+		"rst_out_of_window", "wan_no_flow", "deny_drop", "fragment_drop", "bad_drop", "ecn_ce_drop",
+		"icmp_err_out_of_window", "tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

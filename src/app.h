@@ -24,5 +24,8 @@ struct synproxy_occupancy;
 /* telemetry.c */
 int telemetry_register(void);
 void app_totals(struct bridge_stats *b, struct synproxy_stats *s, struct synproxy_occupancy *o);
+/* Control loop: sample the top talkers once per TOP_INTERVAL_S (top.h); free at exit. */
+void app_top_tick(void);
+void app_top_free(void);
 
 #endif

@@ -29,6 +29,8 @@ role_name(enum port_role r)
 #define MAX_WORKERS  64
 
 extern int synproxy_logtype;
+/* log_level names ("emerg" .. "debug"); -1 if unknown. log.c */
+int synproxy_log_level_set(const char *name);
 #define SP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, synproxy_logtype, "synproxy: " fmt "\n", ##__VA_ARGS__)
 

@@ -31,6 +31,7 @@
 
 #include "app.h"
 #include "port.h"
+#include "reload.h"
 #include "fwd/synproxy.h"
 #include "state/handover_ctl.h"
 
@@ -56,7 +57,9 @@ usage(const char *prog)
 	       "  --help         this text\n"
 	       "\n"
 	       "Example: %s -l 0-2 -a 0000:03:00.0 -a 0000:03:00.1 -- --config /etc/dpdk-synproxy.json\n"
-	       "Telemetry: /synproxy/stats /synproxy/lcores /synproxy/ports /synproxy/config\n",
+	       "Telemetry: /synproxy/stats /synproxy/lcores /synproxy/ports /synproxy/config\n"
+	       "           /synproxy/reload /synproxy/reload_status /synproxy/top\n"
+	       "SIGHUP reloads the config file (see README \"Live reload\")\n",
 	       prog, prog);
 }
 
@@ -102,11 +105,15 @@ parse_app_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
+static volatile sig_atomic_t reload_requested;
+
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	worker_quit = true;
+	if (sig == SIGHUP)
+		reload_requested = 1;   /* the control loop reloads (reload.h) */
+	else
+		worker_quit = true;
 }
 
 /* SIGUSR2: stop like SIGTERM, then write the state for the next process. */
@@ -281,17 +288,6 @@ check_pool_offline(int argc, char **argv, const char *name)
 }
 
 static int
-set_log_level(const char *name)
-{
-	static const char *const names[] = { "", "emerg", "alert", "crit", "error",
-					     "warning", "notice", "info", "debug" };
-	for (unsigned i = 1; i < RTE_DIM(names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return rte_log_set_level(synproxy_logtype, i);
-	return -1;
-}
-
-static int
 create_workers(char *msg, size_t msglen)
 {
 	unsigned lcore;
@@ -458,12 +454,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpdk-synproxy: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	set_log_level(app.cfg.log_level);
+	synproxy_log_level_set(app.cfg.log_level);
 	worker_clock_init();
 	app.start_tsc = rte_get_tsc_cycles();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR2, on_handover);
+	signal(SIGHUP, on_signal);
 
 	struct cookie_secrets *secrets = NULL;
 	struct handover_ctl handover = { .loaded = false };
@@ -493,7 +490,8 @@ main(int argc, char **argv)
 	if (create_workers(msg, sizeof(msg)) != 0 ||
 	    port_setup_all(&app.cfg, app.nb_workers, app.mp, msg, sizeof(msg)) != 0 ||
 	    setup_steering(msg, sizeof(msg)) != 0 ||
-	    setup_synproxy(&secrets, msg, sizeof(msg)) != 0)
+	    setup_synproxy(&secrets, msg, sizeof(msg)) != 0 ||
+	    reload_init(msg, sizeof(msg)) != 0)
 		goto fail;
 	if (telemetry_register() != 0)
 		SP_LOG(WARNING, "telemetry commands not registered (telemetry disabled?)");
@@ -522,6 +520,11 @@ main(int argc, char **argv)
 			synproxy_secrets_rotate(secrets, worker_clock_sec());
 			next_rotate = now + hz;
 		}
+		app_top_tick();
+		if (reload_requested) {
+			reload_requested = 0;
+			reload_config(msg, sizeof(msg));
+		}
 		rte_delay_us_sleep(50 * 1000);
 	}
 	rte_eal_mp_wait_lcore();
@@ -544,6 +547,8 @@ fail:
 	worker_quit = true;
 out:
 	rte_pdump_uninit();
+	reload_fini();
+	app_top_free();
 	for (uint16_t i = 0; i < app.nb_workers; i++) {
 		if (app.workers[i] && app.workers[i]->sp)
 			synproxy_lcore_free(app.workers[i]->sp);

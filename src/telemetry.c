@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <rte_ethdev.h>
@@ -20,6 +21,9 @@
 
 #include "app.h"
 #include "port.h"
+#include "reload.h"
+#include "top.h"
+#include "syncookie/ratelimit.h"
 #include "flow/flow_entry.h"
 #include "fwd/synproxy.h"
 
@@ -298,7 +302,7 @@ flatten(struct flat *f, const char *prefix, json_t *v)
 static int
 cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	char *text = config_to_json(&app.cfg);
+	char *text = reload_config_json();
 	json_t *root = text ? json_loads(text, 0, NULL) : NULL;
 
 	free(text);
@@ -307,6 +311,117 @@ cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct
 	rte_tel_data_start_dict(d);
 	flatten(&(struct flat){ .d = d }, "", root);
 	json_decref(root);
+	return 0;
+}
+
+/* ---- top talkers: sampled by the control loop, read by /synproxy/top ---- */
+
+static struct top_tracker *top_tracker;
+static uint64_t top_next;
+
+void
+app_top_tick(void)
+{
+	const struct ratelimit *tables[MAX_WORKERS] = { NULL };
+	uint32_t slots[MAX_WORKERS] = { 0 };
+	uint64_t now = (uint64_t)time(NULL);
+	struct top_entry e[TOP_MAX];
+
+	if (now < top_next)
+		return;
+	for (uint16_t i = 0; i < app.nb_workers; i++) {
+		if (app.workers[i] != NULL && app.workers[i]->sp != NULL)
+			tables[i] = synproxy_lcore_ratelimit(app.workers[i]->sp);
+		slots[i] = tables[i] ? ratelimit_slots(tables[i]) : 0;
+	}
+	if (top_next == 0) {   /* first call: the baseline */
+		top_tracker = top_tracker_create(app.nb_workers, slots);
+		if (top_tracker == NULL)
+			SP_LOG(WARNING, "top talkers: out of memory, /synproxy/top stays empty");
+	}
+	top_next = now + TOP_INTERVAL_S;
+	if (top_tracker == NULL)
+		return;
+	top_publish(e, top_tracker_sample(top_tracker, tables, e, TOP_MAX), now);
+}
+
+void
+app_top_free(void)
+{
+	top_tracker_free(top_tracker);
+	top_tracker = NULL;
+}
+
+static int
+cmd_top(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct top_entry e[TOP_MAX];
+	uint64_t end;
+	unsigned n = 10;
+	char key[16], pfx[CFG_PREFIX_STRLEN];
+
+	if (params != NULL && *params != '\0') {
+		char *endp;
+		unsigned long v = strtoul(params, &endp, 10);
+		if (*endp != '\0' || v == 0 || v > TOP_MAX)
+			return -EINVAL;
+		n = (unsigned)v;
+	}
+	n = top_get(e, n, &end);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "interval_s", TOP_INTERVAL_S);
+	rte_tel_data_add_dict_u64(d, "interval_end", end);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		top_format_prefix(&e[i], pfx, sizeof(pfx));
+		rte_tel_data_add_dict_string(c, "prefix", pfx);
+		rte_tel_data_add_dict_u64(c, "syn_drops", e[i].drops);
+		snprintf(key, sizeof(key), "top%u", i + 1);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	return 0;
+}
+
+static void
+add_reload_status(struct rte_tel_data *d)
+{
+	struct reload_status st;
+
+	reload_status_get(&st);
+	rte_tel_data_add_dict_u64(d, "generation", st.generation);
+	rte_tel_data_add_dict_u64(d, "last_reload_time", st.last_time);
+	rte_tel_data_add_dict_string(d, "last_reload_result",
+				     st.last_time == 0 ? "none" : st.last_ok ? "applied" : "refused");
+	rte_tel_data_add_dict_u64(d, "reloads_applied", st.applied);
+	rte_tel_data_add_dict_u64(d, "reloads_refused", st.refused);
+	/* A telemetry string holds at most RTE_TEL_MAX_STRING_LEN bytes. */
+	char m[RTE_TEL_MAX_STRING_LEN];
+	size_t l = strnlen(st.message, sizeof(m) - 1);
+	memcpy(m, st.message, l);
+	m[l] = '\0';
+	rte_tel_data_add_dict_string(d, "message", m);
+}
+
+static int
+cmd_reload_status(const char *cmd __rte_unused, const char *params __rte_unused,
+		  struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	add_reload_status(d);
+	return 0;
+}
+
+static int
+cmd_reload(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	char msg[CFG_ERR_LEN];
+
+	reload_config(msg, sizeof(msg));
+	rte_tel_data_start_dict(d);
+	add_reload_status(d);
 	return 0;
 }
 
@@ -322,5 +437,11 @@ telemetry_register(void)
 		"Per-port role, driver, steering method, queues, link and ethdev stats");
 	ret |= rte_telemetry_register_cmd("/synproxy/config", cmd_config,
 		"The effective configuration, flattened");
+	ret |= rte_telemetry_register_cmd("/synproxy/top", cmd_top,
+		"Source prefixes with the most SYNs dropped in the last interval; param: N (1..64, default 10)");
+	ret |= rte_telemetry_register_cmd("/synproxy/reload", cmd_reload,
+		"Re-read and apply the config file (as SIGHUP); returns /synproxy/reload_status");
+	ret |= rte_telemetry_register_cmd("/synproxy/reload_status", cmd_reload_status,
+		"Config generation; time, result and message of the last reload");
 	return ret;
 }

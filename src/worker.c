@@ -4,6 +4,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 
@@ -219,6 +220,8 @@ worker_loop_tail(struct worker *w)
 	}
 	worker_tx_flush(w, ROLE_LAN);
 	worker_tx_flush(w, ROLE_WAN);
+	if (w->qsbr != NULL)
+		rte_rcu_qsbr_quiescent(w->qsbr, w->idx);
 }
 
 unsigned
@@ -268,7 +271,15 @@ worker_main(void *arg)
 	SP_LOG(INFO, "worker %u on lcore %u: queue %u, rx lan %s, rx wan %s", w->idx,
 	       rte_lcore_id(), w->queue, w->poll_rx[ROLE_LAN] ? "yes" : "no",
 	       w->poll_rx[ROLE_WAN] ? "yes" : "no");
+	if (w->qsbr != NULL) {
+		rte_rcu_qsbr_thread_register(w->qsbr, w->idx);
+		rte_rcu_qsbr_thread_online(w->qsbr, w->idx);
+	}
 	while (!worker_quit)
 		worker_poll_once(w);
+	if (w->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(w->qsbr, w->idx);
+		rte_rcu_qsbr_thread_unregister(w->qsbr, w->idx);
+	}
 	return 0;
 }

@@ -15,8 +15,10 @@
  * handed to this one, which then take the same parse/process path.
  *
  * Everything here touches only this worker's own state; the only shared
- * objects are the hand-off rings (multi-producer, single-consumer) and the
- * read-only config.
+ * objects are the hand-off rings (multi-producer, single-consumer), the
+ * read-only config and the proxy's live settings (replaced by a reload under
+ * rte_rcu QSBR: the worker reports quiescent at the end of every iteration,
+ * when it holds no reference to them).
  */
 #ifndef SYNPROXY_WORKER_H
 #define SYNPROXY_WORKER_H
@@ -34,6 +36,7 @@
 #include "txbuf.h"
 
 struct synproxy_lcore;
+struct rte_rcu_qsbr;
 
 struct worker {
 	/* read-mostly setup */
@@ -51,6 +54,7 @@ struct worker {
 	struct rte_mbuf **steer_stash; /* [nb_workers][burst] staging for hand-offs */
 	struct rte_mempool *mp;
 	struct synproxy_lcore *sp;  /* NULL: pure bridge */
+	struct rte_rcu_qsbr *qsbr;  /* live reload: quiescent once per loop (thread id idx) */
 	uint8_t sw_reta[RSS_SW_RETA_SIZE];  /* software hash -> owning worker */
 
 	uint32_t now_ms;            /* worker clock, refreshed once per loop */

@@ -24,6 +24,10 @@ enum flow_state {
 	FLOW_S_FIN_WAIT,     /* one side has sent FIN */
 	FLOW_S_TIME_WAIT,    /* both FINs seen */
 	FLOW_S_CLOSED,       /* RST seen */
+	/* Appended, not in handshake order: the values are written into the
+	 * handover file, so a state keeps its number across versions. */
+	FLOW_S_WAN_SYN,      /* pass-through: SYN seen from the WAN (allowed source or
+	                      * unprotected service), waiting for the server's answer */
 	FLOW_S_MAX
 };
 
@@ -39,12 +43,13 @@ flow_state_name(enum flow_state s)
 		[FLOW_S_FIN_WAIT] = "fin_wait",
 		[FLOW_S_TIME_WAIT] = "time_wait",
 		[FLOW_S_CLOSED] = "closed",
+		[FLOW_S_WAN_SYN] = "wan_syn",
 	};
 	return (unsigned)s < FLOW_S_MAX ? names[s] : "invalid";
 }
 
 /* flags */
-#define FLOW_F_PROXIED   0x01  /* WAN-initiated, translated; else LAN-initiated pass-through */
+#define FLOW_F_PROXIED   0x01  /* WAN-initiated and proxied, translated; else pass-through */
 #define FLOW_F_TS        0x02  /* timestamps in use on both halves: translate TSval/TSecr */
 #define FLOW_F_SACK      0x04  /* SACK permitted: translate SACK blocks */
 #define FLOW_F_WIN_ADJ   0x08  /* server wscale differs from what the client was told */

@@ -24,6 +24,7 @@ const uint32_t flow_table_default_timeouts_ms[FLOW_S_MAX] = {
 	[FLOW_S_FREE] = 5000,
 	[FLOW_S_SYN_SENT] = 5000,
 	[FLOW_S_LAN_SYN] = 5000,
+	[FLOW_S_WAN_SYN] = 5000,
 	[FLOW_S_ESTABLISHED] = 7440000,
 	[FLOW_S_FIN_WAIT] = 60000,
 	[FLOW_S_TIME_WAIT] = 60000,

@@ -37,6 +37,7 @@
  *    checksum bad);
  *  - malformed TCP options: the SYN/ACK is dropped (tcp_bad_options).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -90,6 +91,59 @@ synproxy_secrets_rotate(struct cookie_secrets *s, uint32_t now_sec)
 
 /* ---------------------------------------------------------------- setup */
 
+bool
+synproxy_config_needs_cache(const struct synproxy_config *cfg)
+{
+	const struct cfg_synproxy *c = &cfg->synproxy;
+
+	if (c->mode != CFG_MODE_COOKIE)
+		return true;
+	for (uint16_t i = 0; i < c->nb_services; i++)
+		if ((c->services[i].set & CFG_SVC_MODE) && c->services[i].mode != CFG_MODE_COOKIE)
+			return true;
+	return false;
+}
+
+/* Copy the live settings into the lcore (at create, then whenever the
+ * runtime's generation changes: a reload). The SYN rate estimate and every
+ * table keep their contents. */
+static void
+sp_apply(struct synproxy_lcore *sp, const struct sp_runtime *rt)
+{
+	sp->default_mss = rt->default_mss;
+	sp->default_wscale = rt->default_wscale;
+	sp->default_sack = rt->default_sack;
+	sp->default_ts = rt->default_ts;
+	sp->retx_ms = rt->retx_ms;
+	sp->retries = rt->retries;
+	sp->policy.mode = (enum syn_mode)rt->mode;
+	sp->policy.rate_threshold = rt->auto_syn_rate;
+	sp->policy.fill_pct = rt->auto_fill_pct;
+	flow_table_set_timeouts(sp->flows, rt->timeouts_ms);
+	sp->rl_on = rt->ratelimit_on && sp->rl != NULL;
+	sp->dflt = (struct policy_service){
+		.id = POLICY_SERVICE_ALL,
+		.mode = rt->mode,
+		.wscale = rt->default_wscale,
+		.mss = rt->default_mss,
+		.sack = rt->default_sack,
+		.timestamps = rt->default_ts,
+		.ratelimit_rate = rt->ratelimit_rate,
+		.ratelimit_burst = rt->ratelimit_burst,
+	};
+	sp->pol = rt->policy;
+	sp->pol_sources = sp->pol != NULL && sp->pol->has_sources;
+	sp->pol_services = sp->pol != NULL && !sp->pol->all_protected;
+	sp->rt_gen = rt->generation;
+}
+
+void
+synproxy_lcore_set_runtime(struct synproxy_lcore *sp, struct sp_runtime *const *slot)
+{
+	sp->rt_slot = slot;
+	sp->rt_gen = 0;   /* the first burst applies *slot */
+}
+
 struct synproxy_lcore *
 synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_secrets *secrets,
 		      uint16_t idx, int socket, struct rte_mempool *mp,
@@ -103,12 +157,6 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		return NULL;
 	sp->secrets = secrets;
 	sp->mp = mp;
-	sp->default_mss = c->default_mss;
-	sp->default_wscale = c->default_wscale;
-	sp->default_sack = c->default_sack;
-	sp->default_ts = c->default_timestamps;
-	sp->retx_ms = c->syn_retransmit_ms;
-	sp->retries = c->syn_retries;
 	/* As long as the cookie it goes with can validate: two periods. */
 	sp->cache_max_age_ms = c->cookie_period * 2000;
 	for (int r = 0; r < ROLE_MAX; r++)
@@ -116,19 +164,13 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 	if (cookie_mss_table_init(&sp->mss_table, c->mss_table, c->mss_table_len) != 0)
 		goto fail;
 
-	uint32_t timeouts[FLOW_S_MAX] = {
-		[FLOW_S_FREE] = 1000,
-		[FLOW_S_SYN_SENT] = c->timeout_syn_sent * 1000,
-		[FLOW_S_LAN_SYN] = c->timeout_syn_sent * 1000,
-		[FLOW_S_ESTABLISHED] = c->timeout_established * 1000,
-		[FLOW_S_FIN_WAIT] = c->timeout_fin * 1000,
-		[FLOW_S_TIME_WAIT] = c->timeout_time_wait * 1000,
-		[FLOW_S_CLOSED] = c->timeout_close * 1000,
-	};
+	struct sp_runtime rt;
+	sp_runtime_settings(cfg, &rt);
 	snprintf(name, sizeof(name), "flows%u", idx);
-	sp->flows = flow_table_create(name, c->flow_table_size, socket, timeouts);
+	sp->flows = flow_table_create(name, c->flow_table_size, socket, rt.timeouts_ms);
+	bool need_cache = synproxy_config_needs_cache(cfg);
 	snprintf(name, sizeof(name), "syncache%u", idx);
-	sp->cache = c->mode == CFG_MODE_COOKIE ? NULL : syn_cache_create(name, c->syn_cache_size, socket);
+	sp->cache = need_cache ? syn_cache_create(name, c->syn_cache_size, socket) : NULL;
 	snprintf(name, sizeof(name), "learn%u", idx);
 	sp->learned = server_opts_create(name, c->learn_table_size, socket);
 	if (c->ratelimit_enabled) {
@@ -152,12 +194,11 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		if (sp->limits == NULL)
 			goto fail;
 	}
-	if (sp->flows == NULL || sp->learned == NULL || (c->mode != CFG_MODE_COOKIE && sp->cache == NULL))
+	if (sp->flows == NULL || sp->learned == NULL || (need_cache && sp->cache == NULL))
 		goto fail;
-	syn_policy_init(&sp->policy,
-			c->mode == CFG_MODE_COOKIE ? SYN_MODE_COOKIE :
-			c->mode == CFG_MODE_CACHE ? SYN_MODE_CACHE : SYN_MODE_AUTO,
-			c->auto_syn_rate, c->auto_cache_fill_pct);
+	syn_policy_init(&sp->policy, (enum syn_mode)c->mode, c->auto_syn_rate,
+			c->auto_cache_fill_pct);
+	sp_apply(sp, &rt);
 
 	/* Retransmission slots: a quarter of the flow table (see
 	 * synproxy_pending.c); they hold no mbuf. */
@@ -226,7 +267,8 @@ synproxy_lcore_occupancy(const struct synproxy_lcore *sp, struct synproxy_occupa
 
 /* ---------------------------------------------------------------- the burst */
 
-/* No flow, from the WAN. Accepts: a SYN (wan_syn) or an ACK
+/* No flow, from the WAN. Accepts: a SYN (wan_syn; or, from an allowed source
+ * or to no protected service, wan_passthrough_new) or an ACK
  * (wan_handshake_ack). Drops the rest: wan_no_flow. */
 static inline void
 wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
@@ -234,7 +276,19 @@ wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 {
 	uint8_t f = s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
 	if (f == RTE_TCP_SYN_FLAG) {
-		wan_syn(sp, tx, s, k);
+		/* The policy decides here, for new connections only: an allowed
+		 * source or a destination no service protects is bridged and
+		 * tracked; a protected one is answered with its service's settings. */
+		if (unlikely(s->src == POLICY_SRC_ALLOW)) {
+			wan_passthrough_new(sp, tx, s, k, hash, &sp->stats.allow_pass);
+			return;
+		}
+		const struct policy_service *svc = sp_service_of(sp, k);
+		if (unlikely(svc == NULL)) {
+			wan_passthrough_new(sp, tx, s, k, hash, &sp->stats.syn_unprotected);
+			return;
+		}
+		wan_syn(sp, tx, s, k, svc);
 		return;
 	}
 	if (f == RTE_TCP_ACK_FLAG) {
@@ -246,6 +300,52 @@ wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 	drop(sp, s->m, &sp->stats.wan_no_flow);
 }
 
+
+/* The allow/deny verdict of every IP frame's source (frames without a sound
+ * IP header: none). */
+static void
+sources_bulk(const struct policy *pol, struct rte_mbuf **pkts, const struct pkt_meta *meta,
+	     uint16_t n, uint8_t *out)
+{
+	uint8_t fam[MAX_BURST];
+	const void *addr[MAX_BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct pkt_meta *mt = &meta[i];
+		const uint8_t *l3 = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, mt->l3_off);
+		bool ip = !(mt->flags & PKT_F_BAD) &&
+			  (mt->l3 == PKT_L3_IPV4 || mt->l3 == PKT_L3_IPV6);
+		fam[i] = ip ? mt->l3 : 0;
+		addr[i] = mt->l3 == PKT_L3_IPV4 ? l3 + offsetof(struct rte_ipv4_hdr, src_addr)
+						: l3 + offsetof(struct rte_ipv6_hdr, src_addr);
+	}
+	policy_source_bulk(pol, fam, addr, out, n);
+}
+
+/* A denied SYN counts for its prefix in the top talkers (ratelimit.h). */
+static void
+denied_talker(struct synproxy_lcore *sp, struct rte_mbuf *m, const struct pkt_meta *mt)
+{
+	if (!sp->rl_on || (mt->flags & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) != PKT_F_L4 ||
+	    mt->l4proto != IPPROTO_TCP ||
+	    (mt->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
+		return;
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, mt->l3_off);
+	struct flow_key k;
+	memset(&k, 0, sizeof(k));
+	k.family = mt->l3;
+	if (mt->l3 == PKT_L3_IPV4)
+		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv4_hdr, src_addr), 4);
+	else
+		memcpy(k.wan_addr, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+	talk_drop(sp, &k);
+}
+
+const struct ratelimit *
+synproxy_lcore_ratelimit(const struct synproxy_lcore *sp)
+{
+	return sp->rl;
+}
 
 /* Changes whenever a slot may have been freed or reused. */
 static inline uint64_t
@@ -277,20 +377,37 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 
 	sp->now_ms = now_ms;
 	sp->now_sec = now_sec;
+	if (sp->rt_slot != NULL) {
+		/* Once per burst: a reload shows as a new generation. */
+		const struct sp_runtime *rt = __atomic_load_n(sp->rt_slot, __ATOMIC_ACQUIRE);
+		if (unlikely(rt->generation != sp->rt_gen))
+			sp_apply(sp, rt);
+	}
+	/* Source lists: one bulk lookup for the burst, only when there are lists. */
+	uint8_t srcv[MAX_BURST];
+	const bool lists = in == ROLE_WAN && unlikely(sp->pol_sources);
+	if (lists)
+		sources_bulk(sp->pol, pkts, meta, n, srcv);
 
-	/* Classify: non-TCP and odd frames leave here; TCP gets a key. */
+	/* Classify: denied sources, non-TCP and odd frames leave here; TCP gets a key. */
 	for (uint16_t i = 0; i < n; i++) {
 		const struct pkt_meta *mt = &meta[i];
+		if (lists && unlikely(srcv[i] == POLICY_SRC_DENY)) {
+			denied_talker(sp, pkts[i], mt);
+			drop(sp, pkts[i], &sp->stats.deny_drop);
+			continue;
+		}
 		if (likely((mt->flags & (PKT_F_L4 | PKT_F_BAD | PKT_F_FRAG)) == PKT_F_L4 &&
 			   mt->l4proto == IPPROTO_TCP)) {
 			struct seg *s = &segs[nt];
 			seg_init(s, pkts[i], mt);
+			s->src = lists ? srcv[i] : POLICY_SRC_NONE;
 			seg_key(s, in, &keys[nt]);
 			kp[nt] = &keys[nt];
 			hashes[nt] = flow_table_hash(sp->flows, &keys[nt]);
 			/* A flood's SYNs come from everywhere: start the rate-limit
 			 * bucket's cache miss now, it is needed a burst later. */
-			if (in == ROLE_WAN && sp->rl != NULL &&
+			if (in == ROLE_WAN && sp->rl_on &&
 			    (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG)
 				ratelimit_prefetch(sp->rl, &keys[nt]);
 			nt++;

@@ -23,6 +23,7 @@
 
 struct synproxy_lcore;
 struct cookie_secrets;
+struct sp_runtime;
 
 /*
  * Every decision the proxy takes, one counter each (per worker, exported
@@ -75,7 +76,10 @@ struct cookie_secrets;
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \
-	X(passthrough)         /* segments of LAN-initiated connections bridged */ \
+	X(passthrough)         /* segments of pass-through connections bridged */ \
+	X(deny_drop)           /* [drop] IP frames from the WAN with a source in synproxy.deny */ \
+	X(allow_pass)          /* WAN SYNs from a source in synproxy.allow: bridged, tracked as pass-through */ \
+	X(syn_unprotected)     /* WAN SYNs to no protected service: bridged, tracked as pass-through */ \
 	X(wan_no_flow)         /* [drop] WAN TCP segments with no flow, not SYN/ACK */ \
 	X(lan_no_flow)         /* LAN TCP segments with no flow: bridged */ \
 	X(tcp_bad_csum)        /* TCP checksum wrong on a SYN/handshake ACK (dropped as syn_bad/ack_bad) */ \
@@ -119,6 +123,18 @@ struct synproxy_lcore *synproxy_lcore_create(const struct synproxy_config *cfg,
 void synproxy_lcore_free(struct synproxy_lcore *sp);
 
 /*
+ * Make the proxy read its live settings and policy from *slot (sp_runtime.h),
+ * loaded once per burst with acquire. Without it the proxy keeps the settings
+ * of the config it was created with and protects every destination. The slot
+ * must stay valid as long as sp, and *slot never NULL.
+ */
+void synproxy_lcore_set_runtime(struct synproxy_lcore *sp, struct sp_runtime *const *slot);
+
+/* Whether cfg (global mode or a service's) may put SYNs in the SYN cache:
+ * the table is then created, and a reload can only use it if it exists. */
+bool synproxy_config_needs_cache(const struct synproxy_config *cfg);
+
+/*
  * Decide on n (<= MAX_BURST) parsed frames received on port `in`. Each
  * frame is queued on tx or freed. Output bound: at most n frames on each of
  * tx's queues, so the caller makes that much room first (tx_sink_room).
@@ -154,6 +170,10 @@ int synproxy_restore_syn(struct synproxy_lcore *sp, const struct handover_syn *s
 void synproxy_count_restore_refused(struct synproxy_lcore *sp);
 
 /* For telemetry. */
+struct ratelimit;
+/* The rate-limit table (top talkers: ratelimit_talkers, read from another
+ * lcore), NULL without one. */
+const struct ratelimit *synproxy_lcore_ratelimit(const struct synproxy_lcore *sp);
 const struct synproxy_stats *synproxy_lcore_stats(const struct synproxy_lcore *sp);
 struct synproxy_occupancy {
 	uint32_t flows, flow_capacity, syn_cache, syn_cache_capacity, pending_syn;

@@ -6,11 +6,13 @@
  * states after the handshake share one: track() moves between them). A
  * proxied flow (WAN-initiated) is translated by seqadj.c: seq/ack, SACK,
  * timestamps and, where the scales differ, windows. A pass-through flow
- * (LAN-initiated) is tracked so that its WAN-side segments are never taken
- * for cookie ACKs, and bridged untouched. RSTs are checked against the
- * window, FINs tracked; each state has its own timeout in the flow table.
- * A SYN from the LAN with no flow opens a pass-through flow (lan_new); the
- * WAN side of "no flow" is the handshake (synproxy.c dispatches it).
+ * (LAN-initiated, or WAN-initiated from an allowed source or to no protected
+ * service) is tracked so that its WAN-side segments are never taken for
+ * cookie ACKs, and bridged untouched. RSTs are checked against the window,
+ * FINs tracked; each state has its own timeout in the flow table. A SYN from
+ * the LAN with no flow opens a pass-through flow (lan_new), so does a WAN SYN
+ * the policy does not protect (wan_passthrough_new); the rest of the WAN side
+ * of "no flow" is the handshake (synproxy.c dispatches it).
  *
  * Each handler's contract says what it accepts, what it counts and the state
  * it leaves; every frame it drops is counted once, in the counter given to
@@ -37,7 +39,10 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 	uint8_t ws = in == ROLE_WAN ? fe->wan_wscale : fe->lan_wscale;
 
 	if (unlikely(s->flags & RTE_TCP_RST_FLAG)) {
-		if (fe->state >= FLOW_S_ESTABLISHED && !in_window(s->seq, *end, peer_win))
+		/* Once both sides are known (ESTABLISHED .. CLOSED; WAN_SYN is
+		 * numbered after them but knows one side only). */
+		if (fe->state >= FLOW_S_ESTABLISHED && fe->state <= FLOW_S_CLOSED &&
+		    !in_window(s->seq, *end, peer_win))
 			return false;
 		if (fe->state != FLOW_S_CLOSED) {
 			sp->stats.rst_accepted++;
@@ -77,7 +82,7 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 
 /* ---------------------------------------------------------------- pass-through */
 
-/* Accepts: any segment of a LAN-initiated flow, either side. Counts
+/* Accepts: any segment of a pass-through flow, either side. Counts
  * passthrough (fin_seen, rst_accepted), or drops (rst_out_of_window).
  * State: ESTABLISHED.. as track() moves it. */
 static __rte_always_inline void
@@ -112,6 +117,31 @@ on_lan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct 
 			fe->wan_wscale = TCP_WSCALE_NONE;
 		fe->wan_end = s->seq;
 		set_state(sp, fe, FLOW_S_ESTABLISHED);
+	}
+	passthrough(sp, tx, s, fe, in);
+}
+
+/* WAN_SYN (a WAN-initiated pass-through flow). Accepts: any segment; from
+ * the LAN, the server's SYN-ACK. Counts as passthrough(). Leaves WAN_SYN, or
+ * ESTABLISHED on that SYN-ACK. */
+static void
+on_wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe,
+	   enum port_role in)
+{
+	if (in == ROLE_LAN &&
+	    (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+		struct tcp_opts o;
+		fe->lan_wscale = tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) == 0 ? o.wscale
+										  : TCP_WSCALE_NONE;
+		if (fe->lan_wscale == TCP_WSCALE_NONE)
+			fe->wan_wscale = TCP_WSCALE_NONE;   /* scaling needs both */
+		else if (fe->wan_wscale == TCP_WSCALE_NONE)
+			fe->lan_wscale = TCP_WSCALE_NONE;
+		fe->lan_end = s->seq;
+		set_state(sp, fe, FLOW_S_ESTABLISHED);
+	} else if (in == ROLE_WAN &&
+		   (s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		fe->wan_end = s->seq;   /* retransmitted SYN */
 	}
 	passthrough(sp, tx, s, fe, in);
 }
@@ -269,6 +299,9 @@ flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const
 	case FLOW_S_LAN_SYN:
 		on_lan_syn(sp, tx, s, fe, in);
 		return;
+	case FLOW_S_WAN_SYN:
+		on_wan_syn(sp, tx, s, fe, in);
+		return;
 	case FLOW_S_ESTABLISHED:
 	case FLOW_S_FIN_WAIT:
 	case FLOW_S_TIME_WAIT:
@@ -318,4 +351,34 @@ lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 	 * its WAN replies will not be let in without a flow. */
 	sp->stats.lan_no_flow++;
 	tx_sink_forward(tx, ROLE_LAN, s->m);
+}
+
+/* No flow, from the WAN: a SYN from an allowed source or to a destination no
+ * service protects (synproxy.c decided). Accepts: that SYN, bridged untouched
+ * to the server (counter: allow_pass or syn_unprotected), new flow in WAN_SYN
+ * so the server's answer and the rest of the connection pass both ways.
+ * Drops: flow_full. */
+void
+wan_passthrough_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		    const struct flow_key *k, uint32_t hash, uint64_t *counter)
+{
+	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
+	if (fe == NULL) {
+		drop(sp, s->m, &sp->stats.flow_full);
+		return;
+	}
+	struct tcp_opts o;
+	fe->flags = 0;
+	fe->wan_wscale = tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) == 0 ? o.wscale : TCP_WSCALE_NONE;
+	fe->lan_wscale = TCP_WSCALE_NONE;
+	fe->proxy_wscale = TCP_WSCALE_NONE;
+	fe->wan_end = s->seq + 1;
+	fe->lan_end = 0;
+	fe->wan_maxwin = 0;
+	fe->lan_maxwin = 0;
+	fe->pending = UINT32_MAX;
+	fe->last_seen = sp->now_ms;
+	set_state(sp, fe, FLOW_S_WAN_SYN);
+	(*counter)++;
+	tx_sink_forward(tx, ROLE_WAN, s->m);
 }

@@ -55,7 +55,8 @@
 #define LEARN_REPROBE_MS 10000
 
 static inline bool
-server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, struct server_opts *o)
+server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k,
+		       const struct policy_service *svc, struct server_opts *o)
 {
 	bool hit = server_opts_get(sp->learned, k, o), known = hit;
 	bool due = hit && (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS;
@@ -64,11 +65,10 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, stru
 		known = false;
 	if (!known) {
 		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
-		o->mss = k->family == FLOW_AF_INET6 && sp->default_mss > 20 + 536 ? sp->default_mss - 20
-										    : sp->default_mss;
-		o->wscale = sp->default_wscale;
-		o->sack = sp->default_sack;
-		o->ts = sp->default_ts;
+		o->mss = k->family == FLOW_AF_INET6 && svc->mss > 20 + 536 ? svc->mss - 20 : svc->mss;
+		o->wscale = svc->wscale;
+		o->sack = svc->sack;
+		o->ts = svc->timestamps;
 		o->ecn = hit && o->ecn;   /* a learned yes stands while the rest is re-probed */
 	}
 	return ecn_wanted;
@@ -79,8 +79,9 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k, stru
  * cache); ECN only from a server known to do it, to a client that asked
  * (ecn_asks, ecn.h). */
 static inline void
-client_opts(const struct synproxy_lcore *sp, const struct tcp_opts *o, const struct server_opts *so,
-	    bool ts, bool can_carry, bool ecn_asks, struct cookie_opts *co)
+client_opts(const struct policy_service *svc, const struct tcp_opts *o,
+	    const struct server_opts *so, bool ts, bool can_carry, bool ecn_asks,
+	    struct cookie_opts *co)
 {
 	*co = (struct cookie_opts){
 		.mss = o->mss_present ? o->mss : COOKIE_MSS_DEFAULT,
@@ -93,14 +94,16 @@ client_opts(const struct synproxy_lcore *sp, const struct tcp_opts *o, const str
 	/* What the client is told comes back with its ACK (TS cookie or cache):
 	 * the learned table may change in between. */
 	co->proxy_wscale = co->wscale == TCP_WSCALE_NONE ? TCP_WSCALE_NONE
-			   : (so->wscale == TCP_WSCALE_NONE ? sp->default_wscale : so->wscale);
+			   : (so->wscale == TCP_WSCALE_NONE ? svc->wscale : so->wscale);
 }
 
-/* Accepts: a client SYN with no flow. Counts syn_received, then
+/* Accepts: a client SYN with no flow, to the protected service svc (its
+ * mode, option defaults and rate limit apply). Counts syn_received, then
  * synack_sent_cookie|cache, or drops (syn_bad, syn_ratelimited). No state
  * is created (at most a SYN cache entry). */
 void
-wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k)
+wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
+	const struct policy_service *svc)
 {
 	struct tcp_opts o;
 
@@ -113,24 +116,26 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 	}
 	if (unlikely(!seg_csum_ok(s))) {
 		sp->stats.tcp_bad_csum++;
+		talk_drop(sp, k);
 		goto bad;
 	}
-	if (sp->rl != NULL && !ratelimit_allow(sp->rl, k, sp->now_ms)) {
+	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_rate,
+						svc->ratelimit_burst, sp->now_ms)) {
 		drop(sp, s->m, &sp->stats.syn_ratelimited);
 		return;
 	}
 	struct server_opts so;
-	server_opts_or_default(sp, k, &so);
+	server_opts_or_default(sp, k, svc, &so);
 
 	/* Called for every SYN, also in cookie mode: it keeps the rate estimate. */
-	bool use_cache = syn_policy_use_cache(&sp->policy, sp->now_ms,
+	bool use_cache = syn_policy_use_cache_mode(&sp->policy, (enum syn_mode)svc->mode, sp->now_ms,
 					      sp->cache ? syn_cache_count(sp->cache) : 0,
 					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
 			 sp->cache != NULL;
 	bool ts = o.ts_present && so.ts;
 	bool ecn_asks = ecn_syn_asks(s->mt->tcp_flags);
 	struct cookie_opts co;
-	client_opts(sp, &o, &so, ts, ts || use_cache, ecn_asks, &co);
+	client_opts(svc, &o, &so, ts, ts || use_cache, ecn_asks, &co);
 	if (use_cache) {
 		struct syn_cache_entry e = {
 			.client_isn = s->seq,
@@ -151,7 +156,7 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 			if (rc == -EEXIST)
 				sp->stats.syn_cache_conflict++;
 			use_cache = false;
-			client_opts(sp, &o, &so, ts, ts, ecn_asks, &co);
+			client_opts(svc, &o, &so, ts, ts, ecn_asks, &co);
 		}
 	}
 	co.cache = use_cache;
@@ -189,6 +194,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	struct tcp_opts o;
 	struct cookie_opts co;
 	struct cookie_ack ca;
+	const struct policy_service *svc = NULL;   /* looked up only when needed */
 
 	/* The cookie first: a forged ACK costs one SipHash and nothing else,
 	 * not even option parsing. A zero-length ACK may also be a window
@@ -196,6 +202,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	bool zero_len = s->plen == 0 && !(s->flags & RTE_TCP_FIN_FLAG);
 	if (cookie_check_ack(sp->secrets, k, s->seq, s->ack, zero_len, sp->now_sec, &ca) != 0 ||
 	    ca.mss_idx >= sp->mss_table.n) {
+		talk_drop(sp, k);
 		drop(sp, s->m, &sp->stats.ack_bad_cookie);
 		return;
 	}
@@ -249,7 +256,9 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	/* ECN: a client told yes has the server asked; one told no (it did not
 	 * ask, or asked in vain) only when the answer is wanted (ecn.h). */
 	struct server_opts so_now;
-	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, &so_now);
+	if (!co.ecn)
+		svc = sp_service_of(sp, k);
+	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, svc != NULL ? svc : &sp->dflt, &so_now);
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
@@ -259,8 +268,12 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		return;
 	}
 	RTE_ASSERT(fe->state == FLOW_S_FREE);   /* the caller looked it up: a new key */
-	if (sp->rl != NULL)
-		ratelimit_refund(sp->rl, k);
+	if (sp->rl_on) {
+		if (svc == NULL)
+			svc = sp_service_of(sp, k);
+		if (svc != NULL)   /* not protected since a reload: nothing to give back to */
+			ratelimit_refund_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_burst);
+	}
 
 	fe->flags = FLOW_F_PROXIED | (co.ts ? FLOW_F_TS : 0) | (co.sack ? FLOW_F_SACK : 0) |
 		    (co.ecn ? FLOW_F_ECN : 0);   /* until the server answers: told yes */

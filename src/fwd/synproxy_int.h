@@ -30,8 +30,11 @@
 #include "flow/prefix_limits.h"
 #include "flow/server_opts.h"
 #include "fwd/csum.h"
+#include "fwd/sp_runtime.h"
 #include "fwd/synproxy.h"
+#include "policy/policy.h"
 #include "syncookie/cookie.h"
+#include "syncookie/ratelimit.h"
 #include "syncookie/syn_policy.h"
 
 #define TCP_FLAGS_MASK (RTE_TCP_FIN_FLAG | RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG)
@@ -68,7 +71,15 @@ struct synproxy_lcore {
 	uint32_t now_ms;         /* the caller's clocks, set by each call */
 	uint32_t now_sec;
 	bool tx_offload[ROLE_MAX];
-	/* settings */
+	/* live settings: applied from *rt_slot when its generation changes */
+	struct sp_runtime *const *rt_slot;   /* NULL: the create-time settings, all protected */
+	uint64_t rt_gen;
+	const struct policy *pol;   /* valid during a burst only (RCU); NULL: all protected */
+	bool pol_sources;           /* allow/deny lists not empty: look sources up */
+	bool pol_services;          /* services configured: look destinations up */
+	bool rl_on;
+	uint32_t talk_tick;         /* top-talker sampling (talk_drop) */
+	struct policy_service dflt; /* the global settings as a service (no policy) */
 	uint16_t default_mss;
 	uint8_t default_wscale;
 	bool default_sack, default_ts;
@@ -97,6 +108,7 @@ struct seg {
 	uint16_t win;
 	uint16_t plen;           /* payload bytes */
 	uint8_t flags;           /* SYN/ACK/FIN/RST only */
+	uint8_t src;             /* enum policy_src of a WAN segment's source (set by classify) */
 };
 
 static inline void
@@ -193,9 +205,34 @@ drop(struct synproxy_lcore *sp, struct rte_mbuf *m, uint64_t *counter)
 	sp->drops[sp->n_drops++] = m;
 }
 
+/* The rate-limit buckets a service's SYNs use: the global ones (0) unless
+ * its limits differ from the global limits (ratelimit.h). */
+static inline uint16_t
+rl_owner(const struct synproxy_lcore *sp, const struct policy_service *svc)
+{
+	return svc->ratelimit_rate == sp->dflt.ratelimit_rate &&
+	       svc->ratelimit_burst == sp->dflt.ratelimit_burst ? 0 : (uint16_t)(svc->id + 1);
+}
+
+/*
+ * A dropped SYN (bad checksum, denied) or bad-cookie ACK for the top talkers:
+ * one in TALK_SAMPLE is counted, TALK_SAMPLE times (a prefix that floods shows
+ * after a few hundred drops; the sampling keeps a random-source flood at ~2
+ * cycles a packet instead of ~35 at 1 in 16). The rate limiter's own
+ * drops are all counted (their bucket is at hand); these would cost a bucket
+ * lookup each, a cache miss per packet in a spoofed flood.
+ */
+#define TALK_SAMPLE 256u
+static inline void
+talk_drop(struct synproxy_lcore *sp, const struct flow_key *k)
+{
+	if (sp->rl_on && (++sp->talk_tick & (TALK_SAMPLE - 1)) == 0)
+		ratelimit_note_drop(sp->rl, k, TALK_SAMPLE);
+}
+
 /* Stages, each in its own file. */
 void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
-	     const struct flow_key *k);
+	     const struct flow_key *k, const struct policy_service *svc);
 void wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		       const struct flow_key *k, uint32_t hash);
 void lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
@@ -204,6 +241,18 @@ void flow_segment(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, struct flow_entry *fe, enum port_role in);
 void lan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	     const struct flow_key *k, uint32_t hash);
+void wan_passthrough_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+			 const struct flow_key *k, uint32_t hash, uint64_t *counter);
+
+/* The service protecting k's server side: the policy's, or the global
+ * settings when no policy is attached; NULL = not protected. */
+static inline const struct policy_service *
+sp_service_of(const struct synproxy_lcore *sp, const struct flow_key *k)
+{
+	if (likely(!sp->pol_services))
+		return &sp->dflt;
+	return policy_service(sp->pol, k->family, k->lan_addr, k->lan_port);
+}
 
 /* Pending SYNs and flow removal (synproxy_pending.c). syn is the SYN just
  * built for the server (out_syn_to_server), win its window. */

@@ -58,12 +58,52 @@ void ratelimit_free(struct ratelimit *rl);
  */
 bool ratelimit_allow(struct ratelimit *rl, const struct flow_key *k, uint64_t now_ms);
 
+/*
+ * The same with the limits given per call (a protected service's own rate and
+ * burst, or the live-reloaded global ones) and the owner of the buckets: 0 =
+ * the global buckets (the ones ratelimit_prefetch loads), else a service with
+ * limits of its own, whose prefixes get buckets of their own (same table). A
+ * prefix limited on one service is then not limited on another. burst >= 1
+ * (clamped to RATELIMIT_BURST_MAX).
+ */
+bool ratelimit_allow_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+			  uint32_t rate, uint32_t burst, uint64_t now_ms);
+
 /* Start loading k's bucket set (call a little before ratelimit_allow). */
 void ratelimit_prefetch(struct ratelimit *rl, const struct flow_key *k);
 
 /* Give one token back (capped at burst), if the prefix still has its bucket. */
 void ratelimit_refund(struct ratelimit *rl, const struct flow_key *k);
+void ratelimit_refund_with(struct ratelimit *rl, const struct flow_key *k, uint16_t owner,
+			   uint32_t burst);
 
 void ratelimit_stats_get(const struct ratelimit *rl, struct ratelimit_stats *st);
+
+/*
+ * Top talkers. Every SYN ratelimit_allow* refuses is counted for its prefix's
+ * bucket; ratelimit_note_drop counts `weight` more dropped SYNs of k's prefix
+ * (bad checksum, denied source, an ACK with a bad cookie: the caller samples
+ * them, see synproxy_int.h) in the global bucket if the prefix has one or an
+ * empty one is free - it never evicts a bucket. The count lives beside the
+ * bucket and restarts when a new prefix takes it.
+ */
+void ratelimit_note_drop(struct ratelimit *rl, const struct flow_key *k, uint32_t weight);
+
+struct ratelimit_talker {
+	uint32_t slot;        /* bucket index: the same prefix stays in one slot until taken over */
+	uint32_t tag;         /* the prefix's tag: a new tag in a slot is a new prefix */
+	uint32_t drops;       /* SYN drops counted since the prefix got the slot (wraps) */
+	uint32_t addr[4];     /* masked prefix, network order (IPv4 in addr[0]) */
+	uint8_t family;       /* FLOW_AF_INET or FLOW_AF_INET6 */
+	uint8_t plen;
+};
+
+/*
+ * Copy the slots that counted drops (at most max) into out; returns how many.
+ * For another lcore while the owner runs: no lock; a slot being rewritten at
+ * that moment is left out, a count may be a few drops stale.
+ */
+uint32_t ratelimit_talkers(const struct ratelimit *rl, struct ratelimit_talker *out, uint32_t max);
+uint32_t ratelimit_slots(const struct ratelimit *rl);
 
 #endif

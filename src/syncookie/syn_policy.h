@@ -91,8 +91,8 @@ syn_policy_rate(const struct syn_policy *p)
  * cache_count/cache_cap are the worker's syn_cache_count()/capacity().
  */
 static inline bool
-syn_policy_use_cache(struct syn_policy *p, uint64_t now_ms, uint32_t cache_count,
-		     uint32_t cache_cap)
+syn_policy_use_cache_mode(struct syn_policy *p, enum syn_mode mode, uint64_t now_ms,
+			  uint32_t cache_count, uint32_t cache_cap)
 {
 	bool rate_hot, fill_hot, attack;
 
@@ -107,7 +107,7 @@ syn_policy_use_cache(struct syn_policy *p, uint64_t now_ms, uint32_t cache_count
 	p->attack_transitions += attack && !p->under_attack;
 	p->under_attack = attack;
 
-	switch (p->mode) {
+	switch (mode) {
 	case SYN_MODE_CACHE:
 		return true;
 	case SYN_MODE_AUTO:
@@ -116,6 +116,15 @@ syn_policy_use_cache(struct syn_policy *p, uint64_t now_ms, uint32_t cache_count
 	default:
 		return false;
 	}
+}
+
+/* The same in the policy's own mode (a protected service may have its own:
+ * syn_policy_use_cache_mode, the estimate stays one per worker). */
+static inline bool
+syn_policy_use_cache(struct syn_policy *p, uint64_t now_ms, uint32_t cache_count,
+		     uint32_t cache_cap)
+{
+	return syn_policy_use_cache_mode(p, p->mode, now_ms, cache_count, cache_cap);
 }
 
 #endif

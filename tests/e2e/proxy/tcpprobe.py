@@ -12,8 +12,9 @@ negotiated, for the proxy end-to-end tests.
       after N connections (default: unbounded; the caller bounds the time).
 
   client HOST PORT [--mss M] [--messages N] [--interval S] [--rst]
-         [--timeout S] [--bytes B]
-      Connects (TCP_MAXSEG M before connect, so the SYN announces M), asks
+         [--timeout S] [--bytes B] [--source ADDR]
+      Connects (from ADDR if given; TCP_MAXSEG M before connect, so the SYN
+      announces M), asks
       the server for its view, exchanges N echo messages S seconds apart
       over the same connection (a long-lived one), optionally sends B bytes
       of bulk data that the server echoes back, then closes: with --rst by
@@ -129,6 +130,8 @@ def client(args):
 	if args.mss:
 		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, args.mss)
 	s.settimeout(args.timeout)
+	if args.source:
+		s.bind((args.source, 0))
 	s.connect((args.host, args.port))
 	f = s.makefile("rb")
 	s.sendall(b"info\n")
@@ -188,6 +191,7 @@ def main():
 	cl.add_argument("--bytes", type=int, default=0)
 	cl.add_argument("--rst", action="store_true")
 	cl.add_argument("--timeout", type=float, default=10.0)
+	cl.add_argument("--source", default="")
 	args = ap.parse_args()
 	try:
 		return server(args) if args.cmd == "server" else client(args)

@@ -96,7 +96,11 @@ check_state_sum(const struct flow_table *t)
 static void
 test_create_params(void **state)
 {
-	static const uint32_t big[FLOW_S_MAX] = { 1, 2, 3, UINT32_MAX, 5, 6, 7 };
+	static const uint32_t big[FLOW_S_MAX] = {
+		[FLOW_S_FREE] = 1, [FLOW_S_SYN_SENT] = 2, [FLOW_S_LAN_SYN] = 3, [FLOW_S_WAN_SYN] = 4,
+		[FLOW_S_ESTABLISHED] = UINT32_MAX, [FLOW_S_FIN_WAIT] = 5, [FLOW_S_TIME_WAIT] = 6,
+		[FLOW_S_CLOSED] = 7,
+	};
 	struct flow_table *t, *t2;
 	unsigned int i;
 
@@ -488,14 +492,14 @@ test_expire_per_state(void **state)
 {
 	static const uint32_t to[FLOW_S_MAX] = {
 		[FLOW_S_FREE] = 100, [FLOW_S_SYN_SENT] = 200, [FLOW_S_LAN_SYN] = 300,
-		[FLOW_S_ESTABLISHED] = 1000, [FLOW_S_FIN_WAIT] = 400,
+		[FLOW_S_WAN_SYN] = 350, [FLOW_S_ESTABLISHED] = 1000, [FLOW_S_FIN_WAIT] = 400,
 		[FLOW_S_TIME_WAIT] = 500, [FLOW_S_CLOSED] = 50,
 	};
 	/* (time, state expected to go at that time) in order */
 	static const struct { uint32_t now; int state; } steps[] = {
 		{ 1050, -1 }, { 1051, FLOW_S_CLOSED }, { 1100, -1 },
 		{ 1101, FLOW_S_FREE }, { 1201, FLOW_S_SYN_SENT },
-		{ 1301, FLOW_S_LAN_SYN }, { 1401, FLOW_S_FIN_WAIT },
+		{ 1301, FLOW_S_LAN_SYN }, { 1351, FLOW_S_WAN_SYN }, { 1401, FLOW_S_FIN_WAIT },
 		{ 1501, FLOW_S_TIME_WAIT }, { 2000, -1 }, { 2001, FLOW_S_ESTABLISHED },
 	};
 	struct flow_table *t = new_table(64, to);
@@ -549,7 +553,7 @@ static void
 test_expire_budget(void **state)
 {
 	enum { CAP = 1000, LIVE = 700, BUDGET = 32 };
-	static const uint32_t to[FLOW_S_MAX] = { 10, 10, 10, 10, 10, 10, 10 };
+	static const uint32_t to[FLOW_S_MAX] = { 10, 10, 10, 10, 10, 10, 10, 10 };
 	struct flow_table *t = new_table(CAP, to);
 	static struct cb_log l;
 	struct flow_key k;
@@ -666,7 +670,7 @@ partner_cb(void *arg, const struct flow_key *key, struct flow_entry *entry)
 static void
 test_expire_callback_removes_other(void **state)
 {
-	static const uint32_t to[FLOW_S_MAX] = { 10, 10, 10, 10, 10, 10, 10 };
+	static const uint32_t to[FLOW_S_MAX] = { 10, 10, 10, 10, 10, 10, 10, 10 };
 	struct flow_table *t = new_table(200, to);
 	struct flow_table_stats st;
 	struct flow_key k;
