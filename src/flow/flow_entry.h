@@ -73,8 +73,8 @@ struct flow_entry {
 	uint32_t proxy_isn;      /* ISN the proxy gave the client (the cookie) */
 	uint32_t client_tsval;   /* client's latest TSval, echoed in the proxy's own packets */
 	uint32_t pending;        /* index of the SYN kept for retransmission, UINT32_MAX if none */
-	uint32_t wan_fin_seq;    /* seq of the client's FIN (client space) */
-	uint32_t lan_fin_seq;    /* seq of the server's FIN (server space) */
+	uint32_t lan_ack;        /* highest ACK from the LAN side (client's space): the server's rcv_nxt as it last said */
+	uint32_t lan_tsval;      /* latest TSval sent to the client (its view): challenge ACKs reuse it (PAWS) */
 	uint8_t ecn_asked;       /* SYN_SENT: the SYN to the server carried ECE|CWR (fwd/ecn.h);
 				  * not handed over: a restored flow learns no ECN from its SYN-ACK */
 };
