@@ -209,7 +209,9 @@ bf_client_data(uint8_t *buf, const struct bflow *f, bool sack)
 uint16_t
 bf_server_data(uint8_t *buf, const struct bflow *f)
 {
-	return bf_tcp(buf, f, false, f->lan_isn + 1, f->wan_isn + 1 + BF_PAYLOAD,
+	/* acks the handshake only: replayed in any order, it never acknowledges
+	 * client data the proxy has not seen yet (that is dropped: RFC 5961 §5) */
+	return bf_tcp(buf, f, false, f->lan_isn + 1, f->wan_isn + 1,
 		      RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, 509, BF_O_TS, f->lan_ts + 1, f->wan_ts + 2,
 		      BF_PAYLOAD);
 }

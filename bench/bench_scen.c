@@ -143,7 +143,7 @@ static uint16_t
 make_pt_data(uint8_t *buf, const struct bflow *f, bool from_wan)
 {
 	if (from_wan)
-		return bf_tcp(buf, f, true, f->wan_isn + 1, f->lan_isn + 1 + BF_PAYLOAD,
+		return bf_tcp(buf, f, true, f->wan_isn + 1, f->lan_isn + 1,   /* as bf_server_data */
 			      RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, 509, BF_O_TS, f->wan_ts + 1,
 			      f->lan_ts + 1, BF_PAYLOAD);
 	return bf_tcp(buf, f, false, f->lan_isn + 1, f->wan_isn + 1, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,

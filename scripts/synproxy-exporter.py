@@ -80,6 +80,9 @@ FAMILIES = {
 			    "prefix at its cap of flows / half-open handshakes), prefix_table_full "
 			    "(validated handshake, per-prefix table full), "
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
+			    "seg_out_of_window (segment of a live flow outside the window or with an "
+			    "impossible ACK), challenge_ack_limited (SYN or inexact RST on a live flow "
+			    "over the challenge ACK rate), "
 			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), deny_drop (source in "
 			    "synproxy.deny), fragment_drop (TCP "
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
@@ -115,7 +118,9 @@ FAMILIES = {
 				 "the proxy cleared"),
 	"early_data_drop": (COUNTER, "Client segments whose data came before the server answered and "
 			    "was dropped (the client retransmits it)"),
-	"rst_accepted": (COUNTER, "RSTs that closed a flow"),
+	"rst_accepted": (COUNTER, "RSTs that closed a flow (at the exact sequence number)"),
+	"challenge_ack_sent": (COUNTER, "Challenge ACKs sent (RFC 5961) for a SYN on a live flow or "
+			       "an RST in the window but not at the exact sequence number"),
 	"fin_seen": (COUNTER, "FIN segments of tracked flows"),
 	"flows_closed": (COUNTER, "Flows removed on close or timeout"),
 	"flows_expired": (COUNTER, "Flows removed by timeout"),
@@ -219,6 +224,7 @@ WORKER_KEYS = {
 	"ecn_cleared": ("ecn_cleared_segments", {}),
 	"early_data_drop": ("early_data_drop", {}),
 	"rst_accepted": ("rst_accepted", {}),
+	"challenge_ack_sent": ("challenge_ack_sent", {}),
 	"fin_seen": ("fin_seen", {}),
 	"flows_closed": ("flows_closed", {}),
 	"flows_expired": ("flows_expired", {}),
@@ -253,8 +259,9 @@ WORKER_KEYS = {
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
 		"prefix_flow_cap", "prefix_half_open_cap", "prefix_table_full", "server_synack_bad",
-		"rst_out_of_window", "wan_no_flow", "deny_drop", "fragment_drop", "bad_drop", "ecn_ce_drop",
-		"icmp_err_out_of_window", "tx_drop", "steer_drop"):
+		"rst_out_of_window", "seg_out_of_window", "challenge_ack_limited", "wan_no_flow",
+		"deny_drop", "fragment_drop", "bad_drop", "ecn_ce_drop", "icmp_err_out_of_window",
+		"tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

@@ -12,6 +12,7 @@
 #ifndef SYNPROXY_FLOW_ENTRY_H
 #define SYNPROXY_FLOW_ENTRY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -48,6 +49,14 @@ flow_state_name(enum flow_state s)
 	return (unsigned)s < FLOW_S_MAX ? names[s] : "invalid";
 }
 
+/* Both ends' sequence spaces are known (ESTABLISHED .. CLOSED): the window
+ * checks apply. WAN_SYN is numbered after CLOSED but knows one end only. */
+static inline bool
+flow_state_has_window(uint8_t st)
+{
+	return st >= FLOW_S_ESTABLISHED && st <= FLOW_S_CLOSED;
+}
+
 /* flags */
 #define FLOW_F_PROXIED   0x01  /* WAN-initiated and proxied, translated; else pass-through */
 #define FLOW_F_TS        0x02  /* timestamps in use on both halves: translate TSval/TSecr */
@@ -78,8 +87,8 @@ struct flow_entry {
 	uint32_t proxy_isn;      /* ISN the proxy gave the client (the cookie) */
 	uint32_t client_tsval;   /* client's latest TSval, echoed in the proxy's own packets */
 	uint32_t pending;        /* index of the SYN kept for retransmission, UINT32_MAX if none */
-	uint32_t wan_fin_seq;    /* seq of the client's FIN (client space) */
-	uint32_t lan_fin_seq;    /* seq of the server's FIN (server space) */
+	uint32_t lan_ack;        /* highest ACK from the LAN side (client's space): the server's rcv_nxt as it last said */
+	uint32_t lan_tsval;      /* latest TSval sent to the client (its view): challenge ACKs reuse it (PAWS) */
 	uint8_t ecn_asked;       /* SYN_SENT: the SYN to the server carried ECE|CWR (fwd/ecn.h);
 				  * not handed over: a restored flow learns no ECN from its SYN-ACK */
 };

@@ -85,8 +85,34 @@ opts_locate(const struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, struct tcp_opts 
 	return tcp_opts_parse(th, tcp_hdr_len, o);
 }
 
+static inline uint32_t
+ts_read(const uint8_t *hdr, unsigned int off)
+{
+	uint32_t v;
+
+	memcpy(&v, hdr + off, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
 int
 seqadj_lan_to_wan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a)
+{
+	uint32_t unused = 0;
+
+	return seqadj_lan_to_wan_ts(th, tcp_hdr_len, a, &unused);
+}
+
+int
+seqadj_wan_to_lan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a)
+{
+	uint32_t unused = 0;
+
+	return seqadj_wan_to_lan_ts(th, tcp_hdr_len, a, &unused);
+}
+
+int
+seqadj_lan_to_wan_ts(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a,
+		     uint32_t *tsval)
 {
 	uint8_t *hdr = (uint8_t *)th;
 	uint32_t acc[2] = { 0, 0 };
@@ -112,8 +138,10 @@ seqadj_lan_to_wan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seq
 	if ((a->flags & SEQADJ_TS) && tcp_hdr_len > TCP_HDR_MIN_LEN) {
 		if (unlikely(opts_locate(th, tcp_hdr_len, &o) < 0))
 			rc = -1;
-		else if (o.ts_present)
+		else if (o.ts_present) {
 			field_add32(hdr, o.ts_off + 2u, a->ts_delta, acc);
+			*tsval = ts_read(hdr, o.ts_off + 2u);
+		}
 	}
 
 	csum_commit(th, acc);
@@ -121,7 +149,8 @@ seqadj_lan_to_wan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seq
 }
 
 int
-seqadj_wan_to_lan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a)
+seqadj_wan_to_lan_ts(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a,
+		     uint32_t *tsval)
 {
 	uint8_t *hdr = (uint8_t *)th;
 	uint32_t acc[2] = { 0, 0 };
@@ -150,8 +179,10 @@ seqadj_wan_to_lan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seq
 		if (unlikely(opts_locate(th, tcp_hdr_len, &o) < 0)) {
 			rc = -1;
 		} else {
-			if ((a->flags & SEQADJ_TS) && o.ts_present)
+			if ((a->flags & SEQADJ_TS) && o.ts_present) {
 				field_add32(hdr, o.ts_off + 6u, 0u - a->ts_delta, acc);
+				*tsval = ts_read(hdr, o.ts_off + 2u);
+			}
 			if (a->flags & SEQADJ_SACK) {
 				unsigned int off = o.sack_off + 2u;
 				unsigned int end = off + o.nsack * TCP_OLEN_SACK_BLK;

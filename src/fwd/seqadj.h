@@ -88,4 +88,12 @@ seqadj_window(uint16_t w, uint8_t from, uint8_t to)
 int seqadj_lan_to_wan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a);
 int seqadj_wan_to_lan(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a);
 
+/* The same, and when SEQADJ_TS is set and the segment carries a timestamp,
+ * *tsval gets its TSval as it leaves (LAN->WAN: translated, the client's view
+ * of the server's clock; WAN->LAN: the client's own). Else *tsval is kept. */
+int seqadj_lan_to_wan_ts(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a,
+			 uint32_t *tsval);
+int seqadj_wan_to_lan_ts(struct rte_tcp_hdr *th, uint16_t tcp_hdr_len, const struct seqadj *a,
+			 uint32_t *tsval);
+
 #endif

@@ -161,6 +161,7 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 	sp->cache_max_age_ms = c->cookie_period * 2000;
 	for (int r = 0; r < ROLE_MAX; r++)
 		sp->tx_offload[r] = tx_csum_offload[r];
+	sp->chal_tokens = CHALLENGE_ACK_BURST;
 	if (cookie_mss_table_init(&sp->mss_table, c->mss_table, c->mss_table_len) != 0)
 		goto fail;
 
@@ -354,13 +355,13 @@ table_generation(const struct flow_table *t)
 	return t->stats.inserts + t->stats.removes + t->stats.expired;
 }
 
+/* A new SYN on a finished tuple starts over. On a live flow it is the flow's
+ * business (a challenge ACK, synproxy_flow.c): its sequence number proves
+ * nothing, an off-path attacker can send any. */
 static inline bool
-syn_restarts(const struct flow_entry *fe, const struct seg *s)
+syn_restarts(const struct flow_entry *fe)
 {
-	if (fe->state == FLOW_S_TIME_WAIT || fe->state == FLOW_S_CLOSED)
-		return true;
-	return (fe->flags & FLOW_F_PROXIED) && fe->state >= FLOW_S_ESTABLISHED &&
-	       !in_window(s->seq, fe->wan_end, fe->lan_maxwin);
+	return fe->state == FLOW_S_TIME_WAIT || fe->state == FLOW_S_CLOSED;
 }
 
 void
@@ -471,10 +472,9 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 		stale = stale || table_generation(sp->flows) != gen;
 		if (unlikely(stale))
 			fe = flow_table_lookup(sp->flows, &keys[j], hashes[j]);
-		/* A new SYN on a finished tuple, or one far outside a live
-		 * proxied connection's window (the client lost it), starts over. */
+		/* A new SYN on a finished tuple starts over. */
 		if (fe != NULL && unlikely((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) &&
-		    in == ROLE_WAN && syn_restarts(fe, s))
+		    in == ROLE_WAN && syn_restarts(fe))
 			flow_release(sp, fe), fe = NULL;
 		if (fe != NULL)
 			flow_segment(sp, tx, s, &keys[j], fe, in);

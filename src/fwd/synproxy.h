@@ -72,7 +72,10 @@ struct sp_runtime;
 	X(ecn_ce_drop)         /* [drop] CE-marked data on such connections: a loss for the sender instead */ \
 	X(early_data_drop)     /* [drop] client segments before the server answered (client retransmits); also a handshake ACK's payload */ \
 	X(rst_out_of_window)   /* [drop] RSTs outside the window */ \
-	X(rst_accepted)        /* RSTs that closed a flow (repeats on a closed flow not counted) */ \
+	X(rst_accepted)        /* RSTs that closed a flow: at the exact sequence (repeats on a closed flow not counted) */ \
+	X(seg_out_of_window)   /* [drop] segments of a live flow outside the receiver's window, or ACKing data never sent / too old */ \
+	X(challenge_ack_sent)  /* challenge ACKs sent to the WAN: each answers (and replaces) a SYN on a live flow or an RST not at the exact sequence */ \
+	X(challenge_ack_limited) /* [drop] SYNs on live flows / inexact RSTs over the challenge ACK rate */ \
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \

@@ -376,6 +376,8 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	}
 	fe->lan_end = server_isn + 1;
 	fe->lan_maxwin = s->win;       /* SYN-ACK windows are never scaled */
+	fe->lan_ack = fe->client_isn + 1;   /* the edges the RST and challenge ACK rules start from */
+	fe->lan_tsval = proxy_tsval;        /* = the window update's TSval below */
 	fe->last_seen = sp->now_ms;
 	pending_release(sp, fe);
 	set_state(sp, fe, FLOW_S_ESTABLISHED);

@@ -42,6 +42,10 @@
 #define PENDING_BUDGET  SYNPROXY_HK_TX_MAX   /* each slot may retransmit once */
 #define CACHE_BUDGET    32
 #define WIN_MIN_TRACK   65535u   /* window tolerance before any window was seen */
+/* Challenge ACKs (RFC 5961 §7), per worker: a token bucket of this many a
+ * second (one a millisecond), holding at most the burst. */
+#define CHALLENGE_ACK_PER_SEC 1000u
+#define CHALLENGE_ACK_BURST   100u
 
 /* The L2 header of a SYN to a server: Ethernet and up to PKT_MAX_VLAN tags. */
 #define PENDING_L2_MAX (RTE_ETHER_HDR_LEN + PKT_MAX_VLAN * 4)
@@ -90,6 +94,10 @@ struct synproxy_lcore {
 	struct pending_syn *pend;
 	uint32_t *pend_free;
 	uint32_t pend_cap, pend_nfree, pend_hand;
+
+	/* challenge ACK token bucket (challenge_ack_allowed) */
+	uint32_t chal_tokens;
+	uint32_t chal_ms;        /* now_ms when it was last filled */
 
 	/* frames dropped in this burst, freed together at its end */
 	struct rte_mbuf *drops[MAX_BURST];
@@ -172,6 +180,19 @@ in_window(uint32_t seq, uint32_t end, uint32_t win)
 	if (win < WIN_MIN_TRACK)
 		win = WIN_MIN_TRACK;
 	return (uint32_t)(seq - (end - win)) <= 2 * win;
+}
+
+/* The ACK check (RFC 5961 §5): ack acknowledges nothing the peer has not
+ * sent (beyond peer_end, its highest seq + len) and nothing older than two of
+ * the acker's windows below it (what the peer may have in flight, and an ACK
+ * reordered behind it). win is the acker's largest window, scaled bytes;
+ * modular, so it holds across sequence wraparound. */
+static inline bool
+ack_in_window(uint32_t ack, uint32_t peer_end, uint32_t win)
+{
+	if (win < WIN_MIN_TRACK)
+		win = WIN_MIN_TRACK;
+	return (uint32_t)(peer_end - ack) <= 2 * win;
 }
 
 static inline uint32_t

@@ -258,4 +258,31 @@ out_rst_reply_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const str
 	out_segment(sp, tx, s, true, ROLE_LAN, &b);
 }
 
+/* A SYN on a live flow, or an in-window RST not at the exact sequence, from
+ * the WAN -> a challenge ACK back to its sender (RFC 5961 §3.2, §4.2), as
+ * the LAN end would send it, in the sender's own view of the connection:
+ * seq = the LAN end's next seq (translated), ack = what the LAN end last
+ * acknowledged (never data it may not have: no early ACK, no RTT sample),
+ * the largest window the LAN end offered in the scale the sender reads, and
+ * on a proxied flow with timestamps the last TSval the client saw (never
+ * backwards for its PAWS) echoing its latest TSval. A sender that lost the
+ * connection answers with an RST at exactly that ack, which the flow
+ * accepts. Pass-through flows carry no timestamp (their clocks are not
+ * tracked; the option is not required on an ACK that only elicits an RST). */
+static inline void
+out_challenge_ack(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+		  const struct flow_entry *fe)
+{
+	bool proxied = (fe->flags & FLOW_F_PROXIED) != 0;
+	uint8_t ws = proxied ? fe->proxy_wscale : fe->lan_wscale;
+	bool ts = proxied && (fe->flags & FLOW_F_TS);
+	struct tcp_build b = {
+		.seq = fe->lan_end + fe->seq_delta, .ack = fe->lan_ack, .flags = RTE_TCP_ACK_FLAG,
+		.win = (uint16_t)RTE_MIN(fe->lan_maxwin >> (ws == TCP_WSCALE_NONE ? 0 : ws), 65535u),
+		.opts_kind = ts ? TCP_BUILD_TS : TCP_BUILD_NO_OPTS,
+		.opts = { .tsval = fe->lan_tsval, .tsecr = fe->client_tsval },
+	};
+	out_segment(sp, tx, s, true, ROLE_WAN, &b);
+}
+
 #endif

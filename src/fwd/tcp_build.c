@@ -105,6 +105,13 @@ tcp_build_frame(struct rte_mbuf *m, uint16_t l3_off, const struct tcp_build *b, 
 		uint64_t sum = csum_tcp_pseudo(ip->src_addr, 32, tcp_len);
 		th->cksum = tcp_csum_final(csum_raw(th, tcp_len, sum));
 	}
+	if (unlikely(m->next != NULL)) {
+		/* a scattered frame (jumbo SYN or RST with data): only the first
+		 * segment holds the headers written; the rest is payload to lose */
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+	}
 	m->l2_len = l3_off;
 	m->l3_len = l3_len;
 	m->l4_len = tcp_len;

@@ -149,8 +149,8 @@ put_flow(uint8_t *p, const struct handover_flow *f)
 	p = put32(p, e->client_isn);
 	p = put32(p, e->proxy_isn);
 	p = put32(p, e->client_tsval);
-	p = put32(p, e->wan_fin_seq);
-	p = put32(p, e->lan_fin_seq);
+	p = put32(p, e->lan_ack);
+	p = put32(p, e->lan_tsval);
 	RTE_ASSERT(p - start == HANDOVER_FLOW_REC);
 	(void)start;
 	return p;
@@ -332,8 +332,8 @@ get_flow(struct rd *r, struct handover_flow *f, uint16_t nb_workers, uint32_t i,
 	e->client_isn = get32(r);
 	e->proxy_isn = get32(r);
 	e->client_tsval = get32(r);
-	e->wan_fin_seq = get32(r);
-	e->lan_fin_seq = get32(r);
+	e->lan_ack = get32(r);
+	e->lan_tsval = get32(r);
 	e->pending = UINT32_MAX;
 
 	if ((why = key_problem(&f->key)) != NULL)

@@ -60,7 +60,7 @@
 #include "syncookie/syn_cache.h"
 
 #define HANDOVER_MAGIC       "SPXSTATE"
-#define HANDOVER_VERSION     1u
+#define HANDOVER_VERSION     2u   /* 2: the flow record's last two u32 are lan_ack, lan_tsval */
 #define HANDOVER_HDR_LEN     104u
 #define HANDOVER_FLOW_REC    98u
 #define HANDOVER_LEARNED_REC 28u

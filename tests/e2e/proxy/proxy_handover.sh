@@ -16,7 +16,7 @@
 # from the two processes' log lines.
 #
 # Then the refusals: the same file with one payload byte flipped, and with
-# its format version set to 2, are each refused with their message, counted
+# its format version set to 3, are each refused with their message, counted
 # (restore_refused) and set aside as .refused; the proxy starts empty.
 # shellcheck source=proxy_lib.sh
 source "$(dirname "$0")/proxy_lib.sh"
@@ -145,8 +145,8 @@ install -m 600 "$GOOD" "$STATE"
 printf '\x5a' | dd of="$STATE" bs=1 seek=120 conv=notrunc status=none
 refused corrupt "checksum mismatch"
 install -m 600 "$GOOD" "$STATE"
-printf '\x02' | dd of="$STATE" bs=1 seek=8 conv=notrunc status=none
-refused "wrong-version" "state file format version 2, this build reads version 1"
+printf '\x03' | dd of="$STATE" bs=1 seek=8 conv=notrunc status=none
+refused "wrong-version" "state file format version 3, this build reads version 2"
 install -m 600 "$GOOD" "$STATE"
 truncate -s 300 "$STATE"
 refused truncated "truncated"

@@ -531,25 +531,34 @@ test_server_challenge_ack(void **state)
 	world_end();
 }
 
-/* A client that lost its connection reuses the port: a SYN far outside the
- * live flow's window starts a new proxied handshake; one inside it (a stale
- * duplicate) does not. */
+/* A client that lost its connection reuses the port: its SYN, whatever its
+ * sequence number, draws a challenge ACK and leaves the flow alone (an
+ * off-path attacker could send it: RFC 5961 §4); the client's RST answering
+ * it closes the flow, and its next SYN starts a new proxied handshake
+ * (test_sp_blind.c has the rest). */
 static void
 test_syn_reuses_live_tuple(void **state)
 {
 	struct conn c;
-	struct view sa;
+	struct view sa, ch;
 
 	(void)state;
 	world_start(CFG_MODE_COOKIE, NULL);
 	conn_init(&c, 4, 28);
 	establish(&c);
+	c.client_isn += 0x40000000;
 	seg_in(&c, true, RTE_TCP_SYN_FLAG, c.client_isn, 0, 1000, NULL, 0);
-	expect_tx(0, 0);
-	assert_int_equal(st()->syn_retransmit, 1);
+	expect_tx(0, 1);
+	view_take(ROLE_WAN, &ch);
+	assert_int_equal(ch.flags, ACK);
+	assert_int_equal(st()->challenge_ack_sent, 1);
 	assert_int_equal(nstate(FLOW_S_ESTABLISHED), 1);
 
-	c.client_isn += 0x40000000;
+	seg_in(&c, true, RTE_TCP_RST_FLAG, ch.ack, 0, 0, NULL, 0);
+	view_free(&ch);
+	expect_tx(1, 0);
+	world_tx_drop();
+	assert_int_equal(nstate(FLOW_S_CLOSED), 1);
 	do_syn(&c, &sa);
 	assert_int_equal(sa.ack, c.client_isn + 1);
 	view_free(&sa);

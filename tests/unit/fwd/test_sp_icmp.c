@@ -179,6 +179,11 @@ server_segment_out(struct conn *c, uint32_t srv_off, struct view *v)
 static void
 client_segment_out(struct conn *c, uint32_t ack_off, uint16_t payload, struct view *v)
 {
+	/* the server's segment up to ack_off first: an ACK of bytes never sent
+	 * would be dropped (seg_out_of_window) */
+	seg_in(c, false, ACK, c->server_isn + 1 + ack_off, c->client_isn + 1, 100, NULL, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
 	seg_in(c, true, ACK | RTE_TCP_PSH_FLAG, c->client_isn + 1, c->proxy_isn + 1 + ack_off,
 	       c->cli_ackwin, NULL, payload);
 	expect_tx(1, 0);

@@ -75,7 +75,7 @@ sample_image(struct handover_image *img, uint32_t nflows)
 		f.e.ts_delta = 0x01020304u;
 		f.e.wan_end = 11; f.e.lan_end = 12; f.e.wan_maxwin = 13; f.e.lan_maxwin = 14;
 		f.e.client_isn = 15; f.e.proxy_isn = 16; f.e.client_tsval = 17;
-		f.e.wan_fin_seq = 18; f.e.lan_fin_seq = 19;
+		f.e.lan_ack = 18; f.e.lan_tsval = 19;
 		f.e.pending = UINT32_MAX;
 		assert_int_equal(handover_add_flow(img, &f), 0);
 	}
@@ -236,8 +236,8 @@ test_wrong_version_magic(void **state)
 	(void)state;
 	sample_image(&in, 2);
 	uint8_t *buf = encode(&in, &len);
-	buf[8] = 2;     /* version 2, little-endian */
-	expect_refused(buf, len, "format version 2, this build reads version 1");
+	buf[8] = 3;     /* version 3, little-endian */
+	expect_refused(buf, len, "format version 3, this build reads version 2");
 	buf[8] = 1;
 	buf[11] = 0x80;
 	expect_refused(buf, len, "format version 2147483649");
