@@ -25,8 +25,9 @@
  * real parser (pkt_parse_burst) and handed to the real
  * synproxy_process_burst with the clocks; after every burst
  * synproxy_housekeeping runs once, as the worker's loop does, and a clock step
- * of n ms runs it min(n, 20) times (a worker loops thousands of times a ms;
- * 20 calls sweep a whole table of 1024 within the housekeeping budgets). The ms
+ * of n ms runs it min(1 + n / 50, 20) times (a worker loops thousands of times
+ * a ms; 20 calls sweep a whole table of 1024 within the housekeeping budgets,
+ * and every timer is 1 s or more). The ms
  * clock starts at FW_T0_MS; the second clock is FW_T0_SEC + elapsed ms /
  * 1000, and the cookie secrets are rotated as the control lcore would when
  * it changes.
