@@ -20,9 +20,12 @@
  * proxied transcript: one proxied_established and data translated both ways.
  *
  *   make-seeds OUTDIR     write OUTDIR/<name> for every transcript (and check)
- *   make-seeds --check [PATH...]  replay files (or every file of a directory):
- *                       each must run clean; with no PATH, every transcript must
- *                       still replay identically
+ *   make-seeds --check DIR  every transcript must still replay identically,
+ *                       every seed file DIR/<name> must still reach its goal
+ *                       (a change to the handshake makes the committed seeds
+ *                       stale: rewrite them with make-seeds DIR), and every
+ *                       other file in DIR (a kept reproducer) must run clean
+ *   make-seeds --check FILE...  replay files: each must run clean
  */
 #include <dirent.h>
 #include <errno.h>
@@ -73,7 +76,6 @@ struct gen {
 
 static struct gen g;
 
-static int replay_file(const char *path);
 
 static uint64_t
 fnv(uint64_t h, const void *p, size_t n)
@@ -430,33 +432,47 @@ make_one(const struct seed *sd)
 	return 0;
 }
 
+static int replay_file(const char *path, const struct seed *sd);
+
+static const struct seed *
+seed_named(const char *name)
+{
+	for (unsigned int i = 0; i < RTE_DIM(seeds); i++)
+		if (strcmp(seeds[i].name, name) == 0)
+			return &seeds[i];
+	return NULL;
+}
+
+/* A directory: seeds must reach their goal, other files run clean. */
 static int
 replay_path(const char *path)
 {
 	DIR *d = opendir(path);
-	if (d != NULL) {
-		struct dirent *de;
-		int rc = 0, n = 0;
-		while ((de = readdir(d)) != NULL) {
-			char sub[4096];
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rc |= replay_file(sub);
-			n++;
-		}
-		closedir(d);
-		if (n == 0) {
-			fprintf(stderr, "make-seeds: %s: no files\n", path);
-			rc = -1;
-		}
-		return rc;
+	if (d == NULL)
+		return replay_file(path, NULL);
+	struct dirent *de;
+	int rc = 0;
+	unsigned int nseeds = 0;
+	while ((de = readdir(d)) != NULL) {
+		char sub[4096];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		const struct seed *sd = seed_named(de->d_name);
+		nseeds += sd != NULL;
+		rc |= replay_file(sub, sd);
 	}
-	return replay_file(path);
+	closedir(d);
+	if (nseeds != RTE_DIM(seeds)) {
+		fprintf(stderr, "make-seeds: %s holds %u of the %u seeds: run make-seeds %s\n",
+			path, nseeds, (unsigned int)RTE_DIM(seeds), path);
+		rc = -1;
+	}
+	return rc;
 }
 
 static int
-replay_file(const char *path)
+replay_file(const char *path, const struct seed *sd)
 {
 	static uint8_t buf[1 << 20];
 	FILE *f = fopen(path, "rb");
@@ -466,8 +482,14 @@ replay_file(const char *path)
 	}
 	size_t n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	fw_run(buf, n, NULL, NULL, NULL);   /* aborts on a failed check */
-	printf("make-seeds: %s: %zu bytes, ran clean\n", path, n);
+	struct synproxy_stats st;
+	fw_run(buf, n, NULL, NULL, &st);   /* aborts on a failed check */
+	if (sd != NULL && check_stats(sd, &st) != 0) {
+		fprintf(stderr, "make-seeds: %s no longer completes its connection: stale seed "
+			"(rewrite the seeds with make-seeds DIR)\n", path);
+		return -1;
+	}
+	printf("make-seeds: %s: %zu bytes, %s\n", path, n, sd ? "reaches its goal" : "ran clean");
 	return 0;
 }
 
@@ -485,11 +507,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	bool check = strcmp(argv[1], "--check") == 0;
-	if (check && argc > 2) {
-		for (int i = 2; i < argc; i++)
-			rc |= replay_path(argv[i]);
-		return rc ? 1 : 0;
-	}
+	for (int i = 2; check && i < argc; i++)
+		rc |= replay_path(argv[i]);
 	for (unsigned int i = 0; i < RTE_DIM(seeds); i++) {
 		if (make_one(&seeds[i]) != 0) {
 			rc = 1;
