@@ -13,9 +13,9 @@
  *
  * Per input: a fresh proxy (tables of 1024) is created and freed, so inputs
  * are independent and a crash reproduces from its one file. After the input
- * everything the proxy sent has been freed; the pool must then hold exactly
- * the proxy's pending SYN copies (synproxy_lcore_occupancy), and none once
- * the proxy is freed. Any failed check aborts.
+ * everything the proxy sent has been freed; the pool must then be back to
+ * zero mbufs in use with the flows still live (the proxy keeps none between
+ * calls), and again once the proxy is freed. Any failed check aborts.
  *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true (scripts/test.sh does);
  * run: build-fuzz/tests/fuzz/fuzz-synproxy -dict=tests/fuzz/synproxy.dict

@@ -202,11 +202,14 @@ fw_end(struct fw *w, struct synproxy_stats *stats)
 
 	fw_flush(w);
 	fw_drain(w);
-	/* Nothing queued is left: what is in use is what live flows hold. */
+	/* Nothing queued is left, and the proxy keeps no mbuf between calls
+	 * (a pending SYN is rebuilt from flow state): none may be in use while
+	 * its flows are still live. */
 	synproxy_lcore_occupancy(w->sp, &o);
 	unsigned int used = rte_mempool_in_use_count(w->mp);
-	if (used != o.pending_syn)
-		fw_fail("mbuf leak: in use vs pending SYN copies", used, o.pending_syn);
+	if (used != 0)
+		fw_fail("mbuf leak: in use with the proxy alive (flows, pending SYNs)", used,
+			o.flows * 1000000ul + o.pending_syn);
 	if (stats != NULL)
 		*stats = *synproxy_lcore_stats(w->sp);
 	synproxy_lcore_free(w->sp);

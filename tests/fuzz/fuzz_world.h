@@ -40,9 +40,9 @@
  *
  * Checks: the proxy's output bound (tx.overflow stays 0); after each burst
  * everything it sent is freed (after the tx callback has seen it); at the
- * end of the input the pool holds no mbuf beyond the proxy's pending SYN
- * copies (rte_mempool_in_use_count == occupancy.pending_syn), and after the
- * proxy is freed, none at all. A failed check aborts (a crash for libFuzzer).
+ * end of the input, with its flows still live, the pool holds no mbuf at all
+ * (the proxy keeps none between calls: a pending SYN is rebuilt from flow
+ * state), nor after the proxy is freed. A failed check aborts (a crash for libFuzzer).
  */
 #ifndef SYNPROXY_FUZZ_WORLD_H
 #define SYNPROXY_FUZZ_WORLD_H
