@@ -9,6 +9,8 @@ PKGS=(
 	# build
 	dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libcmocka-dev
 	meson ninja-build pkg-config gcc python3
+	# the fuzzer (tests/fuzz, run by scripts/test.sh): clang with libFuzzer
+	clang libclang-rt-14-dev
 	# the namespace demo and the end-to-end tests
 	iproute2 ethtool iputils-ping curl iperf3 hping3 netsniff-ng python3-scapy nftables
 	tcpdump tshark netcat-openbsd
