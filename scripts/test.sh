@@ -30,7 +30,7 @@ rc=0
 meson test -C "$BUILD_DIR" --print-errorlogs "$@" || rc=$?
 if [ $# -eq 0 ]; then
 	FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
-	CC=clang BUILD_DIR=$FUZZ_BUILD_DIR bash scripts/build.sh -Dfuzz=true -Dtests=false
+	CC=clang BUILD_DIR=$FUZZ_BUILD_DIR bash scripts/build.sh -Dfuzz=true -Dtests=false -Db_lto=false
 	meson test -C "$FUZZ_BUILD_DIR" --print-errorlogs --suite fuzz || rc=$?
 fi
 # One plain closing line for whoever reads only the end of the log.
