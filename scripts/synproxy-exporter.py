@@ -633,6 +633,9 @@ def main():
 	log("serving http://%s:%d/metrics from %s" % (host, srv.server_address[1], path))
 
 	def stop(signum, frame):
+		# One stop is enough: a second TERM (timeout(1) and the like signal
+		# the whole group too) must not kill the interpreter mid-exit.
+		signal.signal(signal.SIGTERM, signal.SIG_IGN)
 		raise KeyboardInterrupt
 	signal.signal(signal.SIGTERM, stop)
 	try:
