@@ -103,8 +103,8 @@ synproxy_restore_flow(struct synproxy_lcore *sp, const struct handover_flow *f,
 	e.pending = UINT32_MAX;
 	/* A proxied flow counts for its source prefix (synproxy_limits.c). */
 	bool counted = sp->limits != NULL && (e.flags & FLOW_F_PROXIED);
-	if (counted && prefix_limits_add(sp->limits, &f->key, e.state == FLOW_S_SYN_SENT) != 0)
-		return 1;   /* no room for its prefix (never expected): skipped like an expired one */
+	if (counted)
+		prefix_limits_add(sp->limits, &f->key, e.state == FLOW_S_SYN_SENT);
 	ret = flow_table_insert_state(sp->flows, &f->key, &e);
 	if (ret == 0)
 		sp->stats.restored_flows++;

@@ -185,7 +185,7 @@ bad:
 /* Accepts: a client ACK with no flow (or its zero-window probe). Counts
  * ack_cookie_ok|ack_cache_ok (ack_probe) and syn_to_server, or drops
  * (ack_bad_cookie, ack_bad, prefix_flow_cap, prefix_half_open_cap,
- * prefix_table_full, flow_full), or answers a RST (ack_cache_miss). Leaves a
+ * flow_full), or answers a RST (ack_cache_miss). Leaves a
  * new flow in SYN_SENT, counted for its source prefix. */
 void
 wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,

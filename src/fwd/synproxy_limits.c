@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * synproxy_limits.c - per source prefix caps on proxied flows and half-open
- * handshakes (synproxy.limits in the config; the table is
- * flow/prefix_limits.c).
+ * handshakes (synproxy.limits in the config; the counters are
+ * flow/prefix_limits.c, a count-min sketch: it may over-count, never under).
  *
  * A proxied flow is counted for its source prefix from its creation (the
  * validated handshake ACK) to its removal, and as half-open while it is in
  * SYN_SENT. The three hooks are the only ways in and out, which is what
- * keeps the counts exact:
+ * keeps every decrement paired with an increment:
  *   limits_admit           before the flow is inserted (undone if the insert fails)
  *   limits_half_open_done  from set_state(), when a proxied flow leaves SYN_SENT
  *   limits_release         from flow_release() and flow expiry
@@ -34,11 +34,8 @@ limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k)
 		drop(sp, s->m, &sp->stats.prefix_flow_cap);
 		return false;
 	case PREFIX_ADMIT_HALF_OPEN_CAP:
-		drop(sp, s->m, &sp->stats.prefix_half_open_cap);
-		return false;
-	case PREFIX_ADMIT_TABLE_FULL:
 	default:
-		drop(sp, s->m, &sp->stats.prefix_table_full);
+		drop(sp, s->m, &sp->stats.prefix_half_open_cap);
 		return false;
 	}
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_prefix_limits.c - the per-prefix counter table (flow/prefix_limits.c):
- * masking, both caps, entries created and removed with their first and last
- * flow, a full table refusing without counting, and releases that find
- * nothing never wrapping a count.
+ * test_prefix_limits.c - the per-prefix counters (flow/prefix_limits.c, a
+ * two-row count-min sketch): masking, both caps, counts back to zero with the
+ * last flow, collisions only ever over-counting (and never leaking), the
+ * default sizing admitting 20000 light prefixes, and decrements that find
+ * nothing never wrapping a count. A fixed hash seed: results repeat.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <rte_common.h>
 #include <rte_eal.h>
 
+#include "flow/keyed_hash.h"
 #include "flow/prefix_limits.h"
 
 static struct flow_key
@@ -93,8 +95,9 @@ test_masking_and_caps(void **state)
 	assert_int_equal(prefix_limits_admit(pl, &z), PREFIX_ADMIT_OK);
 	struct prefix_limits_stats st;
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, 4);
-	/* releases: the entry goes with the last flow */
+	assert_int_equal(st.flows, 7);
+	assert_int_equal(st.half_open, 5);
+	/* releases: the counts go with the last flow */
 	prefix_limits_release(pl, &a, false);
 	prefix_limits_release(pl, &a, false);
 	prefix_limits_release(pl, &b, true);
@@ -104,8 +107,11 @@ test_masking_and_caps(void **state)
 	prefix_limits_release(pl, &y, true);
 	prefix_limits_release(pl, &z, true);
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, 0);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.half_open, 0);
 	assert_int_equal(st.underflows, 0);
+	counts(pl, &x, 0, 0);
+	counts(pl, &z, 0, 0);
 	prefix_limits_free(pl);
 }
 
@@ -132,52 +138,82 @@ test_underflow_guard(void **state)
 	prefix_limits_free(pl);
 }
 
-/* Table full: a new prefix is refused and nothing is counted; room comes
- * back when a prefix's last flow goes; existing prefixes still admit. */
+/* Collisions: a tiny sketch (8 slots per row) holding 200 prefixes. Every
+ * prefix reads at least its true count (over-count only), the caps refuse
+ * on the over-count and count nothing, and after every flow is released all
+ * slots are back to zero: nothing leaks, nothing is locked out. */
 static void
-test_table_full(void **state)
+test_collisions_over_count(void **state)
 {
 	(void)state;
-	struct prefix_limits *pl = prefix_limits_create("pl_full", 8, 32, 128, 0, 0, 0);
+	enum { NP = 200 };
+	struct prefix_limits *pl = prefix_limits_create("pl_coll", 8, 32, 64, 40, 30, 0);
 	assert_non_null(pl);
-	uint32_t n = 0;
-	struct flow_key k;
-	for (uint32_t i = 1; i < 200; i++) {
-		k = k4(0xc6120000u + i, (uint16_t)i);
-		if (prefix_limits_admit(pl, &k) != PREFIX_ADMIT_OK)
-			break;
-		n++;
-	}
-	assert_true(n >= 8 && n < 199);
 	struct prefix_limits_stats st;
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, n);
-	struct flow_key refused = k;
-	assert_int_equal(prefix_limits_admit(pl, &refused), PREFIX_ADMIT_TABLE_FULL);
-	counts(pl, &refused, 0, 0);
-	/* an existing prefix still gets its flows */
-	struct flow_key first = k4(0xc6120001u, 9);
-	assert_int_equal(prefix_limits_admit(pl, &first), PREFIX_ADMIT_OK);
-	counts(pl, &first, 2, 2);
-	/* prefix 2 leaves: the refused one fits */
-	struct flow_key second = k4(0xc6120002u, 2);
-	prefix_limits_release(pl, &second, true);
-	assert_int_equal(prefix_limits_admit(pl, &refused), PREFIX_ADMIT_OK);
-	counts(pl, &refused, 1, 1);
+	assert_int_equal(st.slots, 8);
+	uint32_t admitted[NP] = { 0 }, refused = 0, total = 0;
+	for (uint32_t round = 0; round < 3; round++) {
+		for (uint32_t i = 0; i < NP; i++) {
+			struct flow_key k = i % 2 ? k4(0xc6120000u + i, (uint16_t)round)
+						  : k6((uint16_t)i, (uint16_t)round);
+			uint32_t f0, h0;
+			prefix_limits_get(pl, &k, &f0, &h0);
+			enum prefix_admit r = prefix_limits_admit(pl, &k);
+			uint32_t f1, h1;
+			prefix_limits_get(pl, &k, &f1, &h1);
+			if (r == PREFIX_ADMIT_OK) {
+				admitted[i]++;
+				total++;
+				assert_true(f0 < 40 && h0 < 30);
+				assert_true(f1 >= f0 + 1 && h1 >= h0 + 1);
+			} else {
+				refused++;
+				assert_int_equal(f1, f0);   /* refused: nothing counted */
+				assert_int_equal(h1, h0);
+				assert_true(f0 >= 40 || h0 >= 30);
+			}
+			/* never below the truth */
+			assert_true(f1 >= admitted[i] && h1 >= admitted[i]);
+		}
+	}
+	/* 600 flows over 8 slots: ~75 per slot, the caps must have refused */
+	assert_true(refused > 0);
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, n);
+	assert_int_equal(st.flows, total);
+	assert_int_equal(st.half_open, total);
+	for (uint32_t i = 0; i < NP; i++) {
+		for (uint32_t n = 0; n < admitted[i]; n++) {
+			struct flow_key k = i % 2 ? k4(0xc6120000u + i, 7) : k6((uint16_t)i, 7);
+			if (n % 2)
+				prefix_limits_half_open_done(pl, &k);
+			prefix_limits_release(pl, &k, n % 2 == 0);
+		}
+	}
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.half_open, 0);
 	assert_int_equal(st.underflows, 0);
+	for (uint32_t i = 0; i < NP; i++) {
+		struct flow_key k = i % 2 ? k4(0xc6120000u + i, 1) : k6((uint16_t)i, 1);
+		counts(pl, &k, 0, 0);
+		assert_int_equal(prefix_limits_admit(pl, &k), PREFIX_ADMIT_OK);
+		prefix_limits_release(pl, &k, true);
+	}
 	prefix_limits_free(pl);
 }
 
-/* A table as big as the default flow table takes that many prefixes, and
- * gives every entry back. */
+/* The default flow table size (262144: 65536 slots per row) with 20000
+ * distinct prefixes (a /24 each) and small caps (16 flows, 8 half-open): a
+ * false refusal needs both of a prefix's slots to hold 8 others, at a load of
+ * 0.3 per slot never; nearly every prefix reads its exact count, and
+ * everything is given back. */
 static void
 test_many_prefixes(void **state)
 {
 	(void)state;
-	enum { N = 100000 };
-	struct prefix_limits *pl = prefix_limits_create("pl_many", 262144, 24, 64, 4, 2, 0);
+	enum { N = 20000 };
+	struct prefix_limits *pl = prefix_limits_create("pl_many", 262144, 24, 64, 16, 8, 0);
 	assert_non_null(pl);
 	for (uint32_t i = 0; i < N; i++) {
 		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
@@ -187,13 +223,25 @@ test_many_prefixes(void **state)
 	}
 	struct prefix_limits_stats st;
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, N);
+	assert_int_equal(st.flows, N);
+	assert_int_equal(st.slots, 65536);
+	uint32_t exact = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
+		uint32_t f, h;
+		prefix_limits_get(pl, &k, &f, &h);
+		assert_true(f >= 1 && h >= 1);
+		exact += f == 1;
+	}
+	/* both rows shared for ~(1 - e^-0.3)^2 = 7% of them */
+	assert_true(exact > N * 9 / 10);
 	for (uint32_t i = 0; i < N; i++) {
 		struct flow_key k = k4(0x0a000000u + (i << 8), (uint16_t)i);
 		prefix_limits_release(pl, &k, true);
 	}
 	prefix_limits_stats_get(pl, &st);
-	assert_int_equal(st.prefixes, 0);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.half_open, 0);
 	assert_int_equal(st.underflows, 0);
 	prefix_limits_free(pl);
 }
@@ -205,6 +253,7 @@ eal_setup(void **state)
 			 "--log-level=error" };
 
 	(void)state;
+	keyed_hash_set_seed(0x5eed);
 	return rte_eal_init(RTE_DIM(argv), argv) < 0 ? -1 : 0;
 }
 
@@ -223,7 +272,7 @@ main(void)
 		cmocka_unit_test(test_create_args),
 		cmocka_unit_test(test_masking_and_caps),
 		cmocka_unit_test(test_underflow_guard),
-		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_collisions_over_count),
 		cmocka_unit_test(test_many_prefixes),
 	};
 

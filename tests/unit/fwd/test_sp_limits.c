@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
+#include "flow/keyed_hash.h"
 #include "fwd/synproxy_int.h"
 #include "../common/pktbuild.h"
 #include "sp_harness.h"
@@ -76,9 +77,9 @@ struct group {
 	uint32_t flows, half_open;
 };
 
-/* The invariant: per prefix, the table's counts are the proxied flows (and
- * the proxied SYN_SENT flows) the flow table holds; no other entry; no
- * underflow ever. */
+/* The invariant: per prefix, the counters read the proxied flows (and the
+ * proxied SYN_SENT flows) the flow table holds; the totals are their sums;
+ * no underflow ever. */
 static void
 check_counts(void)
 {
@@ -110,13 +111,17 @@ check_counts(void)
 	struct prefix_limits_stats ps;
 	prefix_limits_stats_get(world.sp->limits, &ps);
 	assert_int_equal(ps.underflows, 0);
-	assert_int_equal(ps.prefixes, ng);
+	uint64_t tf = 0, th = 0;
 	for (unsigned i = 0; i < ng; i++) {
 		uint32_t f, h;
 		prefix_limits_get(world.sp->limits, &g[i].any, &f, &h);
 		assert_int_equal(f, g[i].flows);
 		assert_int_equal(h, g[i].half_open);
+		tf += g[i].flows;
+		th += g[i].half_open;
 	}
+	assert_int_equal(ps.flows, tf);
+	assert_int_equal(ps.half_open, th);
 }
 
 /* Handshake ACK in: true if the SYN went to the server. */
@@ -471,5 +476,9 @@ main(void)
 		T(test_default_caps),
 	};
 
+	/* The counters may over-count when two prefixes share both slots
+	 * (flow/prefix_limits.c); check_counts() wants exact counts, which a
+	 * handful of prefixes in 1024 slots gets, and a fixed seed keeps. */
+	keyed_hash_set_seed(0x11a175);
 	return cmocka_run_group_tests_name("synproxy_limits", tests, world_eal_setup, world_eal_teardown);
 }
