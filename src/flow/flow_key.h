@@ -78,4 +78,19 @@ flow_key_v6(struct flow_key *k, const void *wan_addr, const void *lan_addr,
 #endif
 }
 
+
+/* Mask of 32-bit word `word` of an address under a /prefix, network order:
+ * what the per-prefix tables (rate limit, caps) keep of a source address. */
+static inline uint32_t
+flow_prefix_word_mask(unsigned int prefix, unsigned int word)
+{
+	int bits = (int)prefix - 32 * (int)word;
+
+	if (bits <= 0)
+		return 0;
+	if (bits >= 32)
+		return UINT32_MAX;
+	return rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
+}
+
 #endif

@@ -67,18 +67,6 @@ struct prefix_limits {
 	struct prefix_limits_stats st;
 };
 
-static uint32_t
-word_mask(unsigned int prefix, unsigned int word)
-{
-	int bits = (int)prefix - 32 * (int)word;
-
-	if (bits <= 0)
-		return 0;
-	if (bits >= 32)
-		return UINT32_MAX;
-	return rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
-}
-
 struct prefix_limits *
 prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uint8_t v6_prefix,
 		     uint32_t max_flows, uint32_t max_half_open, int socket)
@@ -105,9 +93,9 @@ prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uin
 	pl->max_half_open = max_half_open ? max_half_open : UINT32_MAX;
 	pl->v4_prefix = v4_prefix;
 	pl->v6_prefix = v6_prefix;
-	pl->v4_mask = word_mask(v4_prefix, 0);
+	pl->v4_mask = flow_prefix_word_mask(v4_prefix, 0);
 	for (unsigned i = 0; i < 4; i++)
-		pl->v6_mask[i] = word_mask(v6_prefix, i);
+		pl->v6_mask[i] = flow_prefix_word_mask(v6_prefix, i);
 	pl->st.slots = n;
 	return pl;
 }

@@ -56,19 +56,6 @@ struct ratelimit {
 	struct rl_bucket b[] __rte_cache_aligned;   /* 2 per set */
 };
 
-/* Mask for 32-bit word `word` of an address under a /prefix, network order. */
-static uint32_t
-word_mask(unsigned int prefix, unsigned int word)
-{
-	int bits = (int)prefix - 32 * (int)word;
-
-	if (bits <= 0)
-		return 0;
-	if (bits >= 32)
-		return UINT32_MAX;
-	return rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
-}
-
 struct ratelimit *
 ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst,
 		 uint8_t v4_prefix, uint8_t v6_prefix, int socket)
@@ -99,9 +86,9 @@ ratelimit_create(const char *name, uint32_t slots, uint32_t rate, uint32_t burst
 	rl->burst_m = burst * MILLI;
 	rl->v4_prefix = v4_prefix;
 	rl->v6_prefix = v6_prefix;
-	rl->v4_mask = word_mask(v4_prefix, 0);
+	rl->v4_mask = flow_prefix_word_mask(v4_prefix, 0);
 	for (i = 0; i < 4; i++)
-		rl->v6_mask[i] = word_mask(v6_prefix, i);
+		rl->v6_mask[i] = flow_prefix_word_mask(v6_prefix, i);
 	return rl;
 }
 
