@@ -117,6 +117,10 @@ e2e_log "no flood again: $FETCHES fetches, median $(pct "$NETNS_LOGDIR/times.aft
 base_p99=$(pct "$NETNS_LOGDIR/times.before" 99)
 after_p99=$(pct "$NETNS_LOGDIR/times.after" 99)
 [ "$after_p99" -le "$base_p99" ] || base_p99=$after_p99
+# A quiet box fetches in ~1 ms: 2x of that is below the scheduler's own jitter
+# when a 3000/s flood shares the 2 CPUs, so the reference has a 10 ms floor.
+# A collision flood that stalled the worker would cost seconds, not ms.
+[ "$base_p99" -ge 10 ] || base_p99=10
 assert_range "p99 fetch time under the flood (ms, <= 2x no-flood p99 $base_p99 ms)" 0 $((2 * base_p99)) \
 	"$flood_p99"
 e2e_pass
