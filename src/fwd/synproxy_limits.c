@@ -25,17 +25,35 @@
 #include "fwd/synproxy_int.h"
 
 bool
-limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k)
+limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k,
+	     const struct policy_service *svc, uint16_t dom)
 {
-	switch (prefix_limits_admit(sp->limits, k)) {
+	if (likely(dom == PREFIX_DOM_GLOBAL)) {
+		switch (prefix_limits_admit(sp->limits, k)) {
+		case PREFIX_ADMIT_OK:
+			return true;
+		case PREFIX_ADMIT_FLOW_CAP:
+			drop(sp, s->m, &sp->stats.prefix_flow_cap);
+			return false;
+		case PREFIX_ADMIT_HALF_OPEN_CAP:
+		default:
+			drop(sp, s->m, &sp->stats.prefix_half_open_cap);
+			return false;
+		}
+	}
+	/* The service's caps; one it does not set is the global value. */
+	uint32_t mf = svc->max_flows_per_prefix ? svc->max_flows_per_prefix : sp->lim_flows;
+	uint32_t mh = svc->max_half_open_per_prefix ? svc->max_half_open_per_prefix
+						    : sp->lim_half_open;
+	switch (prefix_limits_admit_dom(sp->limits, k, dom, mf, mh)) {
 	case PREFIX_ADMIT_OK:
 		return true;
 	case PREFIX_ADMIT_FLOW_CAP:
-		drop(sp, s->m, &sp->stats.prefix_flow_cap);
+		drop(sp, s->m, &sp->stats.service_flow_cap);
 		return false;
 	case PREFIX_ADMIT_HALF_OPEN_CAP:
 	default:
-		drop(sp, s->m, &sp->stats.prefix_half_open_cap);
+		drop(sp, s->m, &sp->stats.service_half_open_cap);
 		return false;
 	}
 }
@@ -46,7 +64,7 @@ limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe)
 	struct flow_key k;
 
 	if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &k) == 0)
-		prefix_limits_half_open_done(sp->limits, &k);
+		prefix_limits_half_open_done_dom(sp->limits, &k, fe->lim_dom);
 }
 
 /* k: the flow's key when the caller has it (expiry), else NULL. */
@@ -62,5 +80,5 @@ limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_
 			return;
 		k = &key;
 	}
-	prefix_limits_release(sp->limits, k, fe->state == FLOW_S_SYN_SENT);
+	prefix_limits_release_dom(sp->limits, k, fe->lim_dom, fe->state == FLOW_S_SYN_SENT);
 }
