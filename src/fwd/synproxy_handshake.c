@@ -265,7 +265,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	/* ECN: a client told yes has the server asked; one told no (it did not
 	 * ask, or asked in vain) only when the answer is wanted (ecn.h). */
 	struct server_opts so_now;
-	if (!co.ecn)
+	if (!co.ecn && svc == NULL)
 		svc = sp_service_of(sp, k);
 	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, svc != NULL ? svc : &sp->dflt, &so_now);
 
