@@ -51,6 +51,7 @@ struct bench_opts {
 	bool thp;                   /* madvise huge pages: template pools (anon THP), EAL memory (shmem THP, if enabled) */
 	bool verbose;
 	bool policy;                /* --policy: services and source lists configured */
+	bool svc_limits;            /* --svc-limits: --policy, the wide service with its own caps */
 	uint64_t seed;
 	const char *json_path;
 	const char *select;         /* --scenario list, NULL = all */

@@ -95,6 +95,8 @@ usage(const char *prog)
 	       "  --offload        emulate NIC checksum offload (RX verified, TX by the port)\n"
 	       "  --policy         configure services (every bench server protected) and\n"
 	       "                   allow/deny lists the traffic misses: the policy's cost\n"
+	       "  --svc-limits     --policy, and the service every server is in has per-prefix\n"
+	       "                   caps of its own (the global values): their cost\n"
 	       "  --no-thp         no MADV_HUGEPAGE on template pools and EAL memory\n"
 	       "  --seed N         random seed\n"
 	       "  --json FILE      write the JSON lines to FILE instead of stdout ('JSON ' prefix)\n"
@@ -199,6 +201,7 @@ parse_args(int argc, char **argv)
 		{ "no-thp", no_argument, NULL, 'T' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "policy", no_argument, NULL, 'P' },
+		{ "svc-limits", no_argument, NULL, 'C' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -261,6 +264,7 @@ parse_args(int argc, char **argv)
 			break;
 		case 'o': bench_opts.offload = true; break;
 		case 'P': bench_opts.policy = true; break;
+		case 'C': bench_opts.policy = bench_opts.svc_limits = true; break;
 		case 'T': bench_opts.thp = false; break;
 		case 'S':
 			if (parse_u64(optarg, "seed", 1, UINT64_MAX, &bench_opts.seed))
@@ -454,6 +458,14 @@ policy_config(struct cfg_synproxy *c)
 	c->services[1].ports[0].lo = c->services[1].ports[0].hi = 22;
 	c->services[1].set = CFG_SVC_MSS;
 	c->services[1].mss = 1400;
+	if (bench_opts.svc_limits) {
+		/* the same values as the global caps, counted apart: same refusals */
+		c->services[0].set |= CFG_SVC_MAX_FLOWS | CFG_SVC_MAX_HALF_OPEN;
+		c->services[0].max_flows_per_prefix = config_limit_value(
+			c->max_flows_per_prefix, c->flow_table_size, CFG_LIMIT_FLOWS_DIV);
+		c->services[0].max_half_open_per_prefix = config_limit_value(
+			c->max_half_open_per_prefix, c->flow_table_size, CFG_LIMIT_HALF_OPEN_DIV);
+	}
 	c->nb_allow = 1;
 	c->allow[0] = allow;
 	c->nb_deny = 2;

@@ -78,6 +78,8 @@ FAMILIES = {
 			    "checksum or malformed), flow_full (validated handshake, flow table full), "
 			    "prefix_flow_cap / prefix_half_open_cap (validated handshake, its source "
 			    "prefix at its cap of flows / half-open handshakes), "
+			    "service_flow_cap / service_half_open_cap (the same against the caps of "
+			    "a service with limits of its own), "
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
 			    "seg_out_of_window (segment of a live flow outside the window or with an "
 			    "impossible ACK), challenge_ack_limited (SYN or inexact RST on a live flow "
@@ -257,7 +259,8 @@ WORKER_KEYS = {
 	"under_attack": ("worker_under_attack", {}),
 }
 for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow_full",
-		"prefix_flow_cap", "prefix_half_open_cap", "server_synack_bad",
+		"prefix_flow_cap", "prefix_half_open_cap", "service_flow_cap",
+		"service_half_open_cap", "server_synack_bad",
 		"rst_out_of_window", "seg_out_of_window", "challenge_ack_limited", "wan_no_flow",
 		"deny_drop", "fragment_drop", "bad_drop", "ecn_ce_drop", "icmp_err_out_of_window",
 		"tx_drop", "steer_drop"):

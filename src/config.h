@@ -170,6 +170,24 @@ config_limit_value(uint32_t v, uint32_t flow_table_size, uint32_t div)
 }
 void config_limits_resolve(struct cfg_synproxy *sp);
 
+/* Whether the workers need the per-prefix counters: a global cap, or a
+ * service with a cap of its own (a non-zero limits value). */
+static inline bool
+config_needs_prefix_limits(const struct cfg_synproxy *sp)
+{
+	if (config_limit_value(sp->max_flows_per_prefix, sp->flow_table_size,
+			       CFG_LIMIT_FLOWS_DIV) != 0 ||
+	    config_limit_value(sp->max_half_open_per_prefix, sp->flow_table_size,
+			       CFG_LIMIT_HALF_OPEN_DIV) != 0)
+		return true;
+	for (uint16_t i = 0; i < sp->nb_services && i < CFG_MAX_SERVICES; i++)
+		if (((sp->services[i].set & CFG_SVC_MAX_FLOWS) && sp->services[i].max_flows_per_prefix) ||
+		    ((sp->services[i].set & CFG_SVC_MAX_HALF_OPEN) &&
+		     sp->services[i].max_half_open_per_prefix))
+			return true;
+	return false;
+}
+
 /*
  * The mbufs the pool must hold for nb_workers workers to always have RX
  * refill headroom (README "Sizing the mbuf pool"): per worker both ports' RX

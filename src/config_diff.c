@@ -73,6 +73,9 @@ config_restart_keys(const struct synproxy_config *run, const struct synproxy_con
 	/* Live in principle, but only with the table they need. */
 	if (x->enabled && x->ratelimit_enabled && !caps->ratelimit_table)
 		add(&o, "synproxy.ratelimit.enabled (no rate-limit table was created at start)");
+	if (x->enabled && config_needs_prefix_limits(x) && !caps->prefix_limits)
+		add(&o, "synproxy.limits / synproxy.services[].limits (a cap where both global caps "
+			"were 0 at start: no per-prefix counters were created)");
 	if (x->enabled && mode_caches(x) && !caps->syn_cache)
 		add(&o, "synproxy.mode (cache or auto, here or in a service: no SYN cache was "
 			"created at start)");

@@ -7,7 +7,8 @@
  * re-created is applied live, anything else refuses the whole reload, naming
  * the keys" must be exact and testable without EAL. Live: services, allow,
  * deny, mode (if the SYN cache exists), timeouts, option defaults, the rate
- * limit's rate/burst/enabled (if its table exists), SYN retransmission,
+ * limit's rate/burst/enabled (if its table exists), the per-prefix caps,
+ * global and per service (if the counters exist), SYN retransmission,
  * auto thresholds, log level. Restart: ports, pools, queues, ring and table
  * sizes, burst, MTU, rss, synproxy.enabled, the rate limit's prefix lengths,
  * and the cookie key, period and MSS table (cookies in flight were made with
@@ -25,6 +26,7 @@
 struct config_caps {
 	bool syn_cache;        /* the workers have a SYN cache */
 	bool ratelimit_table;  /* the workers have a rate-limit table */
+	bool prefix_limits;    /* the workers have the per-prefix counters */
 };
 
 /*

@@ -34,6 +34,7 @@ reload_init(char *msg, size_t msglen)
 		return 0;
 	caps.syn_cache = synproxy_config_needs_cache(&app.cfg);
 	caps.ratelimit_table = app.cfg.synproxy.ratelimit_enabled;
+	caps.prefix_limits = config_needs_prefix_limits(&app.cfg.synproxy);
 	runtime = sp_runtime_create(&app.cfg, 1, (int)rte_socket_id(), msg, msglen);
 	if (runtime == NULL)
 		return -1;

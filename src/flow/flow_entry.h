@@ -91,6 +91,9 @@ struct flow_entry {
 	uint32_t lan_tsval;      /* latest TSval sent to the client (its view): challenge ACKs reuse it (PAWS) */
 	uint8_t ecn_asked;       /* SYN_SENT: the SYN to the server carried ECE|CWR (fwd/ecn.h);
 				  * not handed over: a restored flow learns no ECN from its SYN-ACK */
+	uint16_t lim_dom;        /* proxied: the per-prefix counting domain it was counted in
+				  * (fwd/synproxy_limits.c), released there whatever the policy says
+				  * since; not handed over: a restored flow is counted afresh */
 };
 
 _Static_assert(sizeof(struct flow_entry) <= 64, "a flow must fit one cache line");

@@ -50,7 +50,7 @@
 
 #define PREFIX_ROWS 2
 #define PREFIX_MAX_SLOTS (1u << 16)   /* per row: the rows stay in cache (the header) */
-#define PREFIX_KEY_WORDS 5   /* the masked address (4 words) and family | length << 8 */
+#define PREFIX_KEY_WORDS 5   /* the masked address (4 words), family | length << 8 | domain << 16 */
 
 struct prefix_count {
 	uint32_t flows;
@@ -89,8 +89,7 @@ prefix_limits_create(const char *name, uint32_t capacity, uint8_t v4_prefix, uin
 		return NULL;
 	}
 	pl->mask = n - 1;
-	pl->max_flows = max_flows ? max_flows : UINT32_MAX;
-	pl->max_half_open = max_half_open ? max_half_open : UINT32_MAX;
+	prefix_limits_set_caps(pl, max_flows, max_half_open);
 	pl->v4_prefix = v4_prefix;
 	pl->v6_prefix = v6_prefix;
 	pl->v4_mask = flow_prefix_word_mask(v4_prefix, 0);
@@ -109,20 +108,21 @@ prefix_limits_free(struct prefix_limits *pl)
 	rte_free(pl);
 }
 
-/* k's two slots, one per row. */
+/* The two slots of k's prefix in domain dom, one per row. */
 static inline void
-slots_of(const struct prefix_limits *pl, const struct flow_key *k, struct prefix_count *c[2])
+slots_of(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+	 struct prefix_count *c[2])
 {
 	uint32_t p[PREFIX_KEY_WORDS];
 
 	if (k->family == FLOW_AF_INET) {
 		p[0] = k->wan_addr[0] & pl->v4_mask;
 		p[1] = p[2] = p[3] = 0;
-		p[4] = k->family | (uint32_t)pl->v4_prefix << 8;
+		p[4] = k->family | (uint32_t)pl->v4_prefix << 8 | (uint32_t)dom << 16;
 	} else {
 		for (unsigned i = 0; i < 4; i++)
 			p[i] = k->wan_addr[i] & pl->v6_mask[i];
-		p[4] = k->family | (uint32_t)pl->v6_prefix << 8;
+		p[4] = k->family | (uint32_t)pl->v6_prefix << 8 | (uint32_t)dom << 16;
 	}
 	c[0] = &pl->slots[keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS) & pl->mask];
 	c[1] = &pl->slots[(size_t)pl->mask + 1 +
@@ -140,29 +140,53 @@ count_up(struct prefix_limits *pl, struct prefix_count *c[2], bool half_open)
 	pl->st.half_open += half_open;
 }
 
-enum prefix_admit
-prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k)
+void
+prefix_limits_set_caps(struct prefix_limits *pl, uint32_t max_flows, uint32_t max_half_open)
+{
+	pl->max_flows = max_flows ? max_flows : UINT32_MAX;
+	pl->max_half_open = max_half_open ? max_half_open : UINT32_MAX;
+}
+
+/* Caps: UINT32_MAX = none. */
+static inline enum prefix_admit
+admit(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom, uint32_t max_flows,
+      uint32_t max_half_open)
 {
 	struct prefix_count *c[2];
 
-	slots_of(pl, k, c);
+	slots_of(pl, k, dom, c);
 	/* The caps are at most UINT32_MAX - 1 or absent (UINT32_MAX): a slot
 	 * never goes past UINT32_MAX - 1 here, the restore path adds at most
 	 * the flow table's size (<= 2^28). */
-	if (RTE_MIN(c[0]->flows, c[1]->flows) >= pl->max_flows)
+	if (RTE_MIN(c[0]->flows, c[1]->flows) >= max_flows)
 		return PREFIX_ADMIT_FLOW_CAP;
-	if (RTE_MIN(c[0]->half_open, c[1]->half_open) >= pl->max_half_open)
+	if (RTE_MIN(c[0]->half_open, c[1]->half_open) >= max_half_open)
 		return PREFIX_ADMIT_HALF_OPEN_CAP;
 	count_up(pl, c, true);
 	return PREFIX_ADMIT_OK;
 }
 
+enum prefix_admit
+prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k)
+{
+	return admit(pl, k, PREFIX_DOM_GLOBAL, pl->max_flows, pl->max_half_open);
+}
+
+enum prefix_admit
+prefix_limits_admit_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+			uint32_t max_flows, uint32_t max_half_open)
+{
+	return admit(pl, k, dom, max_flows ? max_flows : UINT32_MAX,
+		     max_half_open ? max_half_open : UINT32_MAX);
+}
+
 void
-prefix_limits_add(struct prefix_limits *pl, const struct flow_key *k, bool half_open)
+prefix_limits_add_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+		      bool half_open)
 {
 	struct prefix_count *c[2];
 
-	slots_of(pl, k, c);
+	slots_of(pl, k, dom, c);
 	count_up(pl, c, half_open);
 }
 
@@ -177,12 +201,12 @@ take(uint32_t *v)
 }
 
 void
-prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k)
+prefix_limits_half_open_done_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom)
 {
 	struct prefix_count *c[2];
 	bool ok;
 
-	slots_of(pl, k, c);
+	slots_of(pl, k, dom, c);
 	ok = take(&c[0]->half_open);
 	ok &= take(&c[1]->half_open);
 	if (unlikely(!ok || pl->st.half_open == 0)) {
@@ -193,12 +217,13 @@ prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k)
 }
 
 void
-prefix_limits_release(struct prefix_limits *pl, const struct flow_key *k, bool half_open)
+prefix_limits_release_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+			  bool half_open)
 {
 	struct prefix_count *c[2];
 	bool ok = true;
 
-	slots_of(pl, k, c);
+	slots_of(pl, k, dom, c);
 	for (unsigned r = 0; r < PREFIX_ROWS; r++) {
 		ok &= take(&c[r]->flows);
 		if (half_open)
@@ -213,12 +238,12 @@ prefix_limits_release(struct prefix_limits *pl, const struct flow_key *k, bool h
 }
 
 void
-prefix_limits_get(const struct prefix_limits *pl, const struct flow_key *k, uint32_t *flows,
-		  uint32_t *half_open)
+prefix_limits_get_dom(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+		      uint32_t *flows, uint32_t *half_open)
 {
 	struct prefix_count *c[2];
 
-	slots_of(pl, k, c);
+	slots_of(pl, k, dom, c);
 	*flows = RTE_MIN(c[0]->flows, c[1]->flows);
 	*half_open = RTE_MIN(c[0]->half_open, c[1]->half_open);
 }

@@ -19,10 +19,18 @@
  * aim prefixes at them. A prefix's count is the smaller of its two slots:
  * never below the truth (other prefixes sharing a slot only add to it).
  *
+ * Domains: a count is kept per (prefix, domain). Domain 0
+ * (PREFIX_DOM_GLOBAL) is checked against the caps given at creation
+ * (prefix_limits_set_caps changes them); domains 1..65535 are the services
+ * with caps of their own (synproxy_limits.c), each checked against the caps
+ * its caller passes. The domain is part of the hashed key, so a prefix's
+ * count in one domain is independent of its counts in the others (sharing
+ * slots with another domain's prefixes only over-counts, as above).
+ *
  * No leak: the proxy calls half_open_done() exactly once when a counted flow
  * leaves SYN_SENT and release() exactly once when it leaves the table, with
- * the same key, so every decrement undoes one increment of the same two
- * slots. A decrement that finds 0 is a bug: it is counted (underflows) and
+ * the same key and domain, so every decrement undoes one increment of the
+ * same two slots. A decrement that finds 0 is a bug: it is counted (underflows) and
  * the slot stays 0, never wraps.
  * 8 bytes per slot, 2 rows: 1 MB per worker from a 65536-flow table up.
  * No locks: one array per worker.
@@ -42,13 +50,15 @@ enum prefix_admit {
 };
 
 struct prefix_limits_stats {
-	uint64_t flows;        /* counted live flows, all prefixes (exact) */
+	uint64_t flows;        /* counted live flows, all prefixes and domains (exact) */
 	uint64_t half_open;    /* among them, half-open (exact) */
 	uint32_t slots;        /* per row */
 	uint64_t underflows;   /* decrements that found 0: a bug, never expected */
 };
 
 struct prefix_limits;
+
+#define PREFIX_DOM_GLOBAL 0   /* the caps of synproxy.limits */
 
 /* capacity: the flow table size (the rows get the next power of two, at
  * most 65536).
@@ -60,21 +70,54 @@ struct prefix_limits *prefix_limits_create(const char *name, uint32_t capacity,
 					   uint32_t max_flows, uint32_t max_half_open, int socket);
 void prefix_limits_free(struct prefix_limits *pl);
 
-/* A new half-open flow from k's WAN source: counted (one flow, one half-open)
- * on PREFIX_ADMIT_OK, nothing changed otherwise. */
+/* The caps of domain 0 (a reload): 0 = no cap. */
+void prefix_limits_set_caps(struct prefix_limits *pl, uint32_t max_flows, uint32_t max_half_open);
+
+/* A new half-open flow from k's WAN source in domain dom: counted (one flow,
+ * one half-open) on PREFIX_ADMIT_OK, nothing changed otherwise. max_flows,
+ * max_half_open: the caps of dom (0 = no cap). */
+enum prefix_admit prefix_limits_admit_dom(struct prefix_limits *pl, const struct flow_key *k,
+					  uint16_t dom, uint32_t max_flows,
+					  uint32_t max_half_open);
+/* The same in domain 0, against its own caps. */
 enum prefix_admit prefix_limits_admit(struct prefix_limits *pl, const struct flow_key *k);
 /* A flow that exists already (restored from a handover state file): counted
  * whatever the caps say. */
-void prefix_limits_add(struct prefix_limits *pl, const struct flow_key *k, bool half_open);
+void prefix_limits_add_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+			   bool half_open);
 /* A counted flow left SYN_SENT (the server answered, or it closed). */
-void prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k);
+void prefix_limits_half_open_done_dom(struct prefix_limits *pl, const struct flow_key *k,
+				      uint16_t dom);
 /* A counted flow left the table; half_open: it was still in SYN_SENT. */
-void prefix_limits_release(struct prefix_limits *pl, const struct flow_key *k, bool half_open);
+void prefix_limits_release_dom(struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+			       bool half_open);
+/* The counts of k's prefix in dom as admission sees them: the minimum over
+ * the two rows, the exact count or more (collisions), never less. */
+void prefix_limits_get_dom(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
+			   uint32_t *flows, uint32_t *half_open);
 
-/* The counts of k's prefix as admission sees them: the minimum over the two
- * rows, the exact count or more (collisions), never less. */
-void prefix_limits_get(const struct prefix_limits *pl, const struct flow_key *k,
-		       uint32_t *flows, uint32_t *half_open);
+/* Domain 0. */
+static inline void
+prefix_limits_add(struct prefix_limits *pl, const struct flow_key *k, bool half_open)
+{
+	prefix_limits_add_dom(pl, k, PREFIX_DOM_GLOBAL, half_open);
+}
+static inline void
+prefix_limits_half_open_done(struct prefix_limits *pl, const struct flow_key *k)
+{
+	prefix_limits_half_open_done_dom(pl, k, PREFIX_DOM_GLOBAL);
+}
+static inline void
+prefix_limits_release(struct prefix_limits *pl, const struct flow_key *k, bool half_open)
+{
+	prefix_limits_release_dom(pl, k, PREFIX_DOM_GLOBAL, half_open);
+}
+static inline void
+prefix_limits_get(const struct prefix_limits *pl, const struct flow_key *k, uint32_t *flows,
+		  uint32_t *half_open)
+{
+	prefix_limits_get_dom(pl, k, PREFIX_DOM_GLOBAL, flows, half_open);
+}
 void prefix_limits_stats_get(const struct prefix_limits *pl, struct prefix_limits_stats *st);
 
 #endif

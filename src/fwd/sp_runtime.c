@@ -22,6 +22,10 @@ sp_runtime_settings(const struct synproxy_config *cfg, struct sp_runtime *rt)
 	rt->ratelimit_on = c->ratelimit_enabled;
 	rt->ratelimit_rate = c->ratelimit_rate;
 	rt->ratelimit_burst = c->ratelimit_burst;
+	rt->max_flows = config_limit_value(c->max_flows_per_prefix, c->flow_table_size,
+					   CFG_LIMIT_FLOWS_DIV);
+	rt->max_half_open = config_limit_value(c->max_half_open_per_prefix, c->flow_table_size,
+					       CFG_LIMIT_HALF_OPEN_DIV);
 	rt->retx_ms = c->syn_retransmit_ms;
 	rt->retries = c->syn_retries;
 	rt->auto_syn_rate = c->auto_syn_rate;

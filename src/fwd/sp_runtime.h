@@ -42,6 +42,7 @@ struct sp_runtime {
 	uint32_t auto_syn_rate;
 	uint8_t auto_fill_pct;
 	uint32_t ratelimit_rate, ratelimit_burst;
+	uint32_t max_flows, max_half_open;   /* synproxy.limits, resolved; 0 = no cap */
 	uint32_t timeouts_ms[FLOW_S_MAX];
 };
 

@@ -134,7 +134,23 @@ sp_apply(struct synproxy_lcore *sp, const struct sp_runtime *rt)
 	sp->pol = rt->policy;
 	sp->pol_sources = sp->pol != NULL && sp->pol->has_sources;
 	sp->pol_services = sp->pol != NULL && !sp->pol->all_protected;
+	sp->svc_limits = sp->pol_services && sp->pol->has_svc_limits && sp->limits != NULL;
+	sp->lim_flows = rt->max_flows;
+	sp->lim_half_open = rt->max_half_open;
+	if (sp->limits != NULL)
+		prefix_limits_set_caps(sp->limits, rt->max_flows, rt->max_half_open);
 	sp->rt_gen = rt->generation;
+}
+
+void
+sp_runtime_sync(struct synproxy_lcore *sp)
+{
+	if (sp->rt_slot != NULL) {
+		/* Once per burst: a reload shows as a new generation. */
+		const struct sp_runtime *rt = __atomic_load_n(sp->rt_slot, __ATOMIC_ACQUIRE);
+		if (unlikely(rt->generation != sp->rt_gen))
+			sp_apply(sp, rt);
+	}
 }
 
 void
@@ -182,15 +198,13 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		if (sp->rl == NULL)
 			goto fail;
 	}
-	/* Per-prefix caps (resolved here too for a config built by hand). */
-	uint32_t max_flows = config_limit_value(c->max_flows_per_prefix, c->flow_table_size,
-						CFG_LIMIT_FLOWS_DIV);
-	uint32_t max_half_open = config_limit_value(c->max_half_open_per_prefix, c->flow_table_size,
-						    CFG_LIMIT_HALF_OPEN_DIV);
-	if (max_flows != 0 || max_half_open != 0) {
+	/* Per-prefix caps (resolved here too for a config built by hand): the
+	 * counters exist if a global or a service's cap does (a reload cannot
+	 * add them: config_diff.c). */
+	if (config_needs_prefix_limits(c)) {
 		snprintf(name, sizeof(name), "pfx%u", idx);
 		sp->limits = prefix_limits_create(name, c->flow_table_size, c->ratelimit_v4_prefix,
-						  c->ratelimit_v6_prefix, max_flows, max_half_open,
+						  c->ratelimit_v6_prefix, rt.max_flows, rt.max_half_open,
 						  socket);
 		if (sp->limits == NULL)
 			goto fail;
@@ -378,12 +392,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 
 	sp->now_ms = now_ms;
 	sp->now_sec = now_sec;
-	if (sp->rt_slot != NULL) {
-		/* Once per burst: a reload shows as a new generation. */
-		const struct sp_runtime *rt = __atomic_load_n(sp->rt_slot, __ATOMIC_ACQUIRE);
-		if (unlikely(rt->generation != sp->rt_gen))
-			sp_apply(sp, rt);
-	}
+	sp_runtime_sync(sp);
 	/* Source lists: one bulk lookup for the burst, only when there are lists. */
 	uint8_t srcv[MAX_BURST];
 	const bool lists = in == ROLE_WAN && unlikely(sp->pol_sources);

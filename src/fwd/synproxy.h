@@ -54,6 +54,8 @@ struct sp_runtime;
 	X(flow_full)           /* [drop] validated handshakes (or LAN SYNs) refused: flow table full */ \
 	X(prefix_flow_cap)     /* [drop] validated handshakes refused: the source prefix holds max_flows_per_prefix flows */ \
 	X(prefix_half_open_cap) /* [drop] validated handshakes refused: the source prefix holds max_half_open_per_prefix handshakes in SYN_SENT */ \
+	X(service_flow_cap)    /* [drop] validated handshakes refused: the source prefix holds its service's limits.max_flows_per_prefix flows to it */ \
+	X(service_half_open_cap) /* [drop] validated handshakes refused: the source prefix holds its service's limits.max_half_open_per_prefix handshakes to it in SYN_SENT */ \
 	X(syn_to_server)       /* SYNs sent to servers (first copies) */ \
 	X(syn_to_server_retx)  /* SYN retransmissions to servers */ \
 	X(syn_to_server_timeout) /* handshakes given up: server never answered */ \

@@ -101,15 +101,23 @@ synproxy_restore_flow(struct synproxy_lcore *sp, const struct handover_flow *f,
 	}
 	e.last_seen = now_ms - age_ms;
 	e.pending = UINT32_MAX;
-	/* A proxied flow counts for its source prefix (synproxy_limits.c). */
+	/* A proxied flow counts for its source prefix (synproxy_limits.c), in
+	 * the domain of the service that protects it under this process's
+	 * policy (the state file has no domain: the writer's policy may differ). */
 	bool counted = sp->limits != NULL && (e.flags & FLOW_F_PROXIED);
-	if (counted)
-		prefix_limits_add(sp->limits, &f->key, e.state == FLOW_S_SYN_SENT);
+	e.lim_dom = PREFIX_DOM_GLOBAL;
+	if (counted) {
+		sp_runtime_sync(sp);
+		if (sp->svc_limits)
+			e.lim_dom = limits_dom_of(sp_service_of(sp, &f->key));
+		prefix_limits_add_dom(sp->limits, &f->key, e.lim_dom, e.state == FLOW_S_SYN_SENT);
+	}
 	ret = flow_table_insert_state(sp->flows, &f->key, &e);
 	if (ret == 0)
 		sp->stats.restored_flows++;
 	else if (counted)
-		prefix_limits_release(sp->limits, &f->key, e.state == FLOW_S_SYN_SENT);
+		prefix_limits_release_dom(sp->limits, &f->key, e.lim_dom,
+					  e.state == FLOW_S_SYN_SENT);
 	return ret;
 }
 

@@ -185,8 +185,9 @@ bad:
 /* Accepts: a client ACK with no flow (or its zero-window probe). Counts
  * ack_cookie_ok|ack_cache_ok (ack_probe) and syn_to_server, or drops
  * (ack_bad_cookie, ack_bad, prefix_flow_cap, prefix_half_open_cap,
- * flow_full), or answers a RST (ack_cache_miss). Leaves a
- * new flow in SYN_SENT, counted for its source prefix. */
+ * service_flow_cap, service_half_open_cap, flow_full), or answers a RST
+ * (ack_cache_miss). Leaves a new flow in SYN_SENT, counted for its source
+ * prefix in fe->lim_dom. */
 void
 wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		  const struct flow_key *k, uint32_t hash)
@@ -216,10 +217,18 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		goto bad;
 	}
 	/* The source prefix's caps, before the cache entry is taken: a refused
-	 * client retransmits and finds it again. Counted from here
-	 * (synproxy_limits.c); undone below if no flow is made after all. */
-	if (sp->limits != NULL && !limits_admit(sp, s, k))
-		return;
+	 * client retransmits and finds it again. Counted from here, in the
+	 * service's own domain if it has caps of its own (synproxy_limits.c);
+	 * undone below if no flow is made after all. */
+	uint16_t dom = PREFIX_DOM_GLOBAL;
+	if (sp->limits != NULL) {
+		if (unlikely(sp->svc_limits)) {
+			svc = sp_service_of(sp, k);
+			dom = limits_dom_of(svc);
+		}
+		if (!limits_admit(sp, s, k, svc, dom))
+			return;
+	}
 	struct syn_cache_entry ce;
 	bool cached = ca.cache && sp->cache != NULL && syn_cache_count(sp->cache) &&
 		      syn_cache_take(sp->cache, k, &ce) == 0 && ce.client_isn == ca.client_isn;
@@ -240,7 +249,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		 * reconnects. */
 		sp->stats.ack_cache_miss++;
 		if (sp->limits != NULL)
-			prefix_limits_release(sp->limits, k, true);   /* no flow after all */
+			prefix_limits_release_dom(sp->limits, k, dom, true);   /* no flow after all */
 		out_rst_reply_to_client(sp, tx, s);
 		return;
 	} else {
@@ -256,14 +265,14 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	/* ECN: a client told yes has the server asked; one told no (it did not
 	 * ask, or asked in vain) only when the answer is wanted (ecn.h). */
 	struct server_opts so_now;
-	if (!co.ecn)
+	if (!co.ecn && svc == NULL)
 		svc = sp_service_of(sp, k);
 	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, svc != NULL ? svc : &sp->dflt, &so_now);
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
 		if (sp->limits != NULL)
-			prefix_limits_release(sp->limits, k, true);
+			prefix_limits_release_dom(sp->limits, k, dom, true);
 		drop(sp, s->m, &sp->stats.flow_full);
 		return;
 	}
@@ -290,6 +299,7 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	fe->pending = UINT32_MAX;
 	fe->last_seen = sp->now_ms;
 	fe->ecn_asked = ecn_ask;
+	fe->lim_dom = dom;   /* released there, whatever a reload does to the service */
 	set_state(sp, fe, FLOW_S_SYN_SENT);
 	if (s->plen)
 		sp->stats.early_data_drop++;   /* the payload only: the frame goes on as the SYN */

@@ -81,6 +81,8 @@ struct synproxy_lcore {
 	const struct policy *pol;   /* valid during a burst only (RCU); NULL: all protected */
 	bool pol_sources;           /* allow/deny lists not empty: look sources up */
 	bool pol_services;          /* services configured: look destinations up */
+	bool svc_limits;            /* a service has caps of its own (synproxy_limits.c) */
+	uint32_t lim_flows, lim_half_open;   /* synproxy.limits (0 = none): a service's fallback */
 	bool rl_on;
 	uint32_t talk_tick;         /* top-talker sampling (talk_drop) */
 	struct policy_service dflt; /* the global settings as a service (no policy) */
@@ -201,8 +203,10 @@ scaled(uint16_t win, uint8_t ws)
 	return (uint32_t)win << (ws == TCP_WSCALE_NONE ? 0 : ws);
 }
 
-/* Per-prefix caps (synproxy_limits.c). */
-bool limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k);
+/* Per-prefix caps (synproxy_limits.c). dom: the counting domain, 0 or the
+ * service's own (svc->limits_dom). */
+bool limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k,
+		  const struct policy_service *svc, uint16_t dom);
 void limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe);
 void limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe);
 
@@ -273,6 +277,17 @@ sp_service_of(const struct synproxy_lcore *sp, const struct flow_key *k)
 	if (likely(!sp->pol_services))
 		return &sp->dflt;
 	return policy_service(sp->pol, k->family, k->lan_addr, k->lan_port);
+}
+
+/* Apply *sp->rt_slot if a reload published a new generation (synproxy.c). */
+void sp_runtime_sync(struct synproxy_lcore *sp);
+
+/* The counting domain of a new proxied flow to svc (NULL: unprotected, or
+ * not looked up because no service has caps of its own). */
+static inline uint16_t
+limits_dom_of(const struct policy_service *svc)
+{
+	return svc != NULL ? svc->limits_dom : 0;
 }
 
 /* Pending SYNs and flow removal (synproxy_pending.c). syn is the SYN just

@@ -84,6 +84,54 @@ resolve_service(const struct cfg_synproxy *sp, const struct cfg_service *s, uint
 	return r;
 }
 
+/*
+ * The counting domain of a service with per-prefix caps of its own
+ * (fwd/synproxy_limits.c), 0 for one without. Derived from what identifies
+ * the service, its prefix and its (sorted) ports, not from its position: a
+ * reload that changes its settings, or adds, removes or reorders other
+ * entries, keeps its domain and so its live counts. Unique within the policy
+ * (a collision of the hash takes the next free number), never 0 (the global
+ * caps' domain). A flow is released in the domain it was counted in, stored
+ * in its entry, so a domain that changes or disappears leaks nothing; it
+ * only starts the service's new count from zero.
+ */
+static uint16_t
+limits_dom(const struct cfg_service *s, const struct policy_service *svcs, unsigned int n)
+{
+	uint8_t id[2 + 16 + 1 + 4 * CFG_MAX_SVC_PORTS];
+	size_t len = 0;
+	uint32_t h = 2166136261u;   /* FNV-1a */
+
+	if (!(((s->set & CFG_SVC_MAX_FLOWS) && s->max_flows_per_prefix) ||
+	      ((s->set & CFG_SVC_MAX_HALF_OPEN) && s->max_half_open_per_prefix)))
+		return 0;
+	id[len++] = s->prefix.family;
+	id[len++] = s->prefix.len;
+	memcpy(id + len, s->prefix.addr, 16);
+	len += 16;
+	id[len++] = s->nb_ports;
+	for (unsigned int i = 0; i < s->nb_ports && i < CFG_MAX_SVC_PORTS; i++) {
+		id[len++] = (uint8_t)(s->ports[i].lo >> 8);
+		id[len++] = (uint8_t)s->ports[i].lo;
+		id[len++] = (uint8_t)(s->ports[i].hi >> 8);
+		id[len++] = (uint8_t)s->ports[i].hi;
+	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ id[i]) * 16777619u;
+	uint16_t d = (uint16_t)(h ^ h >> 16);
+	for (;;) {
+		unsigned int j;
+
+		if (d == 0)
+			d = 1;
+		for (j = 0; j < n && svcs[j].limits_dom != d; j++)
+			;
+		if (j == n)
+			return d;
+		d++;
+	}
+}
+
 /* ---- FIB helpers ---- */
 
 static uint32_t
@@ -286,6 +334,8 @@ build_services(struct policy *pol, const struct cfg_synproxy *sp, int socket, ch
 		goto nomem;
 	for (unsigned int s = 0; s < sp->nb_services; s++) {
 		svcs[s] = resolve_service(sp, &sp->services[s], (uint16_t)s);
+		svcs[s].limits_dom = limits_dom(&sp->services[s], svcs, s);
+		pol->has_svc_limits |= svcs[s].limits_dom != 0;
 		total_ports += sp->services[s].nb_ports;
 		pre[s] = sp->services[s].prefix;
 	}

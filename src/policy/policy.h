@@ -66,6 +66,9 @@ struct policy_service {
 	uint16_t mss;
 	bool sack;
 	bool timestamps;
+	uint16_t limits_dom;              /* 0: its flows count against synproxy.limits;
+					   * else its own per-prefix counting domain
+					   * (a max_* below set: fwd/synproxy_limits.c) */
 	uint32_t ratelimit_rate;          /* SYN/s per source prefix */
 	uint32_t ratelimit_burst;
 	uint32_t max_flows_per_prefix;    /* 0 = the global limit */
@@ -90,6 +93,7 @@ struct policy_group {
 struct policy {
 	bool all_protected;               /* no services: every lookup gives &all */
 	bool has_sources;                 /* allow or deny not empty */
+	bool has_svc_limits;              /* a service has limits_dom != 0 */
 	struct rte_fib *svc4;             /* NULL: no IPv4 service (next hop 0 = miss) */
 	struct rte_fib6 *svc6;
 	struct rte_fib *src4;             /* next hop: enum policy_src */

@@ -15,7 +15,8 @@
 #include "config_diff.h"
 
 static struct synproxy_config run, next;
-static const struct config_caps all = { .syn_cache = true, .ratelimit_table = true };
+static const struct config_caps all = { .syn_cache = true, .ratelimit_table = true,
+					 .prefix_limits = true };
 
 static void
 fresh(void)
@@ -122,12 +123,14 @@ static void
 test_caps(void **state)
 {
 	char buf[512];
-	const struct config_caps none = { false, false };
+	const struct config_caps none = { false, false, false };
 
 	(void)state;
 	fresh();
 	run.synproxy.mode = next.synproxy.mode = CFG_MODE_COOKIE;
 	run.synproxy.ratelimit_enabled = next.synproxy.ratelimit_enabled = false;
+	run.synproxy.max_flows_per_prefix = next.synproxy.max_flows_per_prefix = 0;
+	run.synproxy.max_half_open_per_prefix = next.synproxy.max_half_open_per_prefix = 0;
 	assert_int_equal(diff(&none, buf, sizeof(buf)), 0);
 	next.synproxy.ratelimit_enabled = true;
 	assert_int_equal(diff(&none, buf, sizeof(buf)), 1);
@@ -139,6 +142,19 @@ test_caps(void **state)
 	next.synproxy.services[0].mode = CFG_MODE_AUTO;
 	assert_int_equal(diff(&none, buf, sizeof(buf)), 1);
 	assert_non_null(strstr(buf, "synproxy.mode"));
+	assert_int_equal(diff(&all, buf, sizeof(buf)), 0);
+	/* per-prefix caps, global or a service's, without the counters */
+	next.synproxy.services[0].set = CFG_SVC_MAX_FLOWS;   /* 0: the global value, none */
+	next.synproxy.services[0].max_flows_per_prefix = 0;
+	assert_int_equal(diff(&none, buf, sizeof(buf)), 0);
+	next.synproxy.services[0].max_flows_per_prefix = 2;
+	assert_int_equal(diff(&none, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "synproxy.services[].limits"));
+	assert_int_equal(diff(&all, buf, sizeof(buf)), 0);
+	next.synproxy.services[0].set = 0;
+	next.synproxy.max_half_open_per_prefix = 8;
+	assert_int_equal(diff(&none, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "synproxy.limits"));
 	assert_int_equal(diff(&all, buf, sizeof(buf)), 0);
 	/* with the proxy off there is nothing to have */
 	run.synproxy.enabled = next.synproxy.enabled = false;

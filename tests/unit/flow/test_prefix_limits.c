@@ -115,6 +115,60 @@ test_masking_and_caps(void **state)
 	prefix_limits_free(pl);
 }
 
+/* Domains: a prefix counts apart in each, against the caps its caller
+ * passes (domain 0: the table's own, changed by set_caps); a release in one
+ * domain never touches another. */
+static void
+test_domains(void **state)
+{
+	(void)state;
+	struct prefix_limits *pl = prefix_limits_create("pl_dom", 1024, 24, 64, 2, 0, 0);
+	assert_non_null(pl);
+	struct flow_key a = k4(0xc6120001u, 1);
+	uint32_t f, h;
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_FLOW_CAP);
+	/* domain 7: its own count, its own caps (0 = none) */
+	assert_int_equal(prefix_limits_admit_dom(pl, &a, 7, 1, 0), PREFIX_ADMIT_OK);
+	assert_int_equal(prefix_limits_admit_dom(pl, &a, 7, 1, 0), PREFIX_ADMIT_FLOW_CAP);
+	assert_int_equal(prefix_limits_admit_dom(pl, &a, 7, 0, 1), PREFIX_ADMIT_HALF_OPEN_CAP);
+	assert_int_equal(prefix_limits_admit_dom(pl, &a, 8, 0, 0), PREFIX_ADMIT_OK);
+	prefix_limits_add_dom(pl, &a, 8, false);
+	prefix_limits_get_dom(pl, &a, 7, &f, &h);
+	assert_int_equal(f, 1);
+	assert_int_equal(h, 1);
+	prefix_limits_get_dom(pl, &a, 8, &f, &h);
+	assert_int_equal(f, 2);
+	assert_int_equal(h, 1);
+	counts(pl, &a, 2, 2);
+	/* domain 0's caps changed live */
+	prefix_limits_set_caps(pl, 3, 0);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	prefix_limits_set_caps(pl, 0, 3);
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_HALF_OPEN_CAP);
+	/* releases per domain */
+	prefix_limits_half_open_done_dom(pl, &a, 7);
+	prefix_limits_release_dom(pl, &a, 7, false);
+	prefix_limits_release_dom(pl, &a, 8, true);
+	prefix_limits_release_dom(pl, &a, 8, false);
+	counts(pl, &a, 3, 3);
+	for (int i = 0; i < 3; i++)
+		prefix_limits_release(pl, &a, true);
+	struct prefix_limits_stats st;
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.half_open, 0);
+	assert_int_equal(st.underflows, 0);
+	/* a release in a domain that never counted: an underflow, nothing else moves */
+	assert_int_equal(prefix_limits_admit(pl, &a), PREFIX_ADMIT_OK);
+	prefix_limits_release_dom(pl, &a, 9, true);
+	prefix_limits_stats_get(pl, &st);
+	assert_int_equal(st.underflows, 1);
+	counts(pl, &a, 1, 1);
+	prefix_limits_free(pl);
+}
+
 /* Releasing what was never counted: counted as an underflow, never wraps. */
 static void
 test_underflow_guard(void **state)
@@ -271,6 +325,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_args),
 		cmocka_unit_test(test_masking_and_caps),
+		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_underflow_guard),
 		cmocka_unit_test(test_collisions_over_count),
 		cmocka_unit_test(test_many_prefixes),

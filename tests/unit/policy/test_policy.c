@@ -277,10 +277,66 @@ test_overrides_resolved(void **state)
 	assert_int_equal(s->max_flows_per_prefix, 0);
 	assert_int_equal(s->prefix.family, CFG_AF_INET6);
 	assert_int_equal(svc(p, "2001:2::5", 80), 1);
+	/* caps of its own: a counting domain of its own; none: the global one */
+	assert_int_not_equal(p->services[0].limits_dom, 0);
+	assert_int_equal(p->services[1].limits_dom, 0);
+	assert_true(p->has_svc_limits);
+	assert_int_equal(p->all.limits_dom, 0);
 	/* the policy does not refer to the config it came from */
 	memset(&cfg, 0xa5, sizeof(cfg));
 	assert_int_equal(svc(p, "198.18.1.1", 80), 0);
 	assert_int_equal(p->services[0].mss, 1200);
+	policy_free(p);
+}
+
+/* Counting domains (fwd/synproxy_limits.c): distinct and non-zero for every
+ * service with caps, the same for a service wherever it sits in the list
+ * and whatever its caps, another for other ports; none for limits of 0. */
+static void
+test_limits_domains(void **state)
+{
+	struct policy *p;
+	static char json[65536];
+	size_t n = 0;
+	uint16_t d80, d80b;
+
+	(void)state;
+	n += (size_t)snprintf(json + n, sizeof(json) - n, "\"services\": [");
+	for (unsigned i = 0; i < 200; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n,
+				      "%s{\"prefix\": \"198.18.%u.%u\", \"ports\": [80],"
+				      " \"limits\": {\"max_flows_per_prefix\": %u}}",
+				      i ? "," : "", i / 100, i % 100, 1 + i);
+	snprintf(json + n, sizeof(json) - n, "]");
+	p = build(json);
+	assert_true(p->has_svc_limits);
+	for (unsigned i = 0; i < 200; i++) {
+		assert_int_not_equal(p->services[i].limits_dom, 0);
+		for (unsigned j = 0; j < i; j++)
+			assert_int_not_equal(p->services[i].limits_dom, p->services[j].limits_dom);
+	}
+	policy_free(p);
+
+	p = build("\"services\": [{\"prefix\": \"198.18.1.0/24\", \"ports\": [80],"
+		  " \"limits\": {\"max_flows_per_prefix\": 2}},"
+		  "{\"prefix\": \"198.18.1.0/24\", \"ports\": [81],"
+		  " \"limits\": {\"max_half_open_per_prefix\": 2}},"
+		  "{\"prefix\": \"198.18.2.0/24\", \"ports\": [80],"
+		  " \"limits\": {\"max_flows_per_prefix\": 0}}]");
+	d80 = p->services[0].limits_dom;
+	assert_int_not_equal(p->services[1].limits_dom, 0);
+	assert_int_not_equal(p->services[1].limits_dom, d80);
+	assert_int_equal(p->services[2].limits_dom, 0);   /* 0 = the global cap */
+	policy_free(p);
+	p = build("\"services\": [{\"prefix\": \"198.18.9.0/24\", \"ports\": [22]},"
+		  "{\"prefix\": \"198.18.1.0/24\", \"ports\": [80], \"mode\": \"cookie\","
+		  " \"limits\": {\"max_flows_per_prefix\": 7, \"max_half_open_per_prefix\": 1}}]");
+	d80b = p->services[1].limits_dom;
+	assert_int_equal(d80b, d80);
+	assert_int_equal(p->services[0].limits_dom, 0);
+	policy_free(p);
+	p = build("\"services\": [{\"prefix\": \"198.18.1.0/24\", \"ports\": [80]}]");
+	assert_false(p->has_svc_limits);
 	policy_free(p);
 }
 
@@ -721,6 +777,7 @@ main(void)
 		cmocka_unit_test(test_port_edges_and_same_prefix_services),
 		cmocka_unit_test(test_default_route_and_long_prefixes),
 		cmocka_unit_test(test_overrides_resolved),
+		cmocka_unit_test(test_limits_domains),
 		cmocka_unit_test(test_source_lists),
 		cmocka_unit_test(test_build_refuses_bad_struct),
 		cmocka_unit_test(test_build_free_returns_memory),
