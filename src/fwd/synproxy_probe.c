@@ -215,7 +215,7 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 {
 	for (int i = 0; i < SYNPROXY_PROBE_MAX && sp->n_probes != 0; i++) {
 		struct probe *p = &sp->probes[i];
-		if (p->syn == NULL || (int32_t)(sp->now_ms - p->deadline_ms) < 0)
+		if (p->syn == NULL || (int32_t)(sp->now_ms - p->deadline_ms) <= 0)
 			continue;
 		if (tx_sink_room(tx, ROLE_WAN) == 0)
 			return;   /* the next loop */
