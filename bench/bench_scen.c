@@ -84,7 +84,7 @@ bench_path_ok(const struct synproxy_stats *d)
 	return d->synack_sent_cookie + d->synack_sent_cache + d->syn_ratelimited +
 	       d->ack_bad_cookie + d->ack_cookie_ok + d->ack_cache_ok + d->server_synack +
 	       d->translated_wan + d->translated_lan + d->passthrough + d->passthrough_new +
-	       d->non_tcp_pass;
+	       d->non_tcp_pass + d->probe_answered;   /* a server's SYN-ACK to a probe */
 }
 
 /* ---------------------------------------------------------------- frame makers */

@@ -229,8 +229,7 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 		sp->pend_free[i] = sp->pend_cap - 1 - i;
 	sp->pend_nfree = sp->pend_cap;
 	/* Probes in flight (synproxy_probe.c). */
-	sp->probes = rte_zmalloc_socket("probes", sizeof(*sp->probes) * SYNPROXY_PROBE_MAX,
-					RTE_CACHE_LINE_SIZE, socket);
+	sp->probes = rte_zmalloc_socket("probes", sizeof(*sp->probes), RTE_CACHE_LINE_SIZE, socket);
 	if (sp->probes == NULL)
 		goto fail;
 	return sp;

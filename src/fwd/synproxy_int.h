@@ -69,11 +69,19 @@ struct probe {
 	struct rte_mbuf *syn;        /* the client's SYN; NULL: slot free */
 	struct pkt_meta mt;          /* its parse */
 	struct flow_key key;         /* the client's tuple (= the probe's) */
-	uint32_t hash;               /* flow_table_hash of key */
 	uint32_t isn;                /* the probe SYN's sequence number */
 	uint32_t deadline_ms;        /* now_ms past which the client gets the defaults */
 	bool use_cache;              /* the SYN policy's verdict when the SYN came */
 	struct policy_service svc;   /* the service's settings when the SYN came */
+};
+
+/* The probes of a worker: slots, and what the checks scan before a slot is
+ * touched (a SYN on the flood path reads one filter byte). */
+struct probe_table {
+	uint8_t filter[256];                     /* probes in flight by tuple hash >> 24 */
+	uint32_t hash[SYNPROXY_PROBE_MAX];       /* tuple hash of each slot (stale when free) */
+	uint32_t srv[SYNPROXY_PROBE_MAX];        /* server:port digest of each slot (ditto) */
+	struct probe slot[SYNPROXY_PROBE_MAX];
 };
 
 struct synproxy_lcore {
@@ -111,8 +119,9 @@ struct synproxy_lcore {
 	uint32_t probe_ms;       /* timeouts.probe_ms */
 	uint32_t reprobe_ms;     /* timeouts.reprobe, ms */
 	/* probes in flight (synproxy_probe.c): n_probes used slots of SYNPROXY_PROBE_MAX */
-	struct probe *probes;
+	struct probe_table *probes;
 	uint32_t n_probes;
+	uint32_t probe_next_ms;  /* no deadline before this */
 	/* SYNs to servers, kept for retransmission (synproxy_pending.c) */
 	struct pending_syn *pend;
 	uint32_t *pend_free;

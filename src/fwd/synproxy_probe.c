@@ -55,7 +55,10 @@
  * server answers. 64 slots: a probe is needed once per new server:port per
  * reprobe interval, and beyond 64 in flight per worker clients are simply
  * answered as before; the pool check (config_pool_need) counts the 64 mbufs.
- * The array is scanned (a hash compare per slot) only while a probe is out.
+ * What a SYN pays while probes are out: one byte of a 256-entry filter
+ * (probes by tuple hash); on a hit, 64 hashes (four cache lines) are
+ * compared before any slot is read. With no probe out, one compare of
+ * n_probes.
  * Every slot ends within timeouts.probe_ms (answered, refused, or timed out
  * in housekeeping); at shutdown the kept SYNs are freed. Probes are not in a
  * handover's state: a client whose SYN was kept retransmits it. A reload
@@ -81,15 +84,32 @@ same_server(const struct flow_key *a, const struct flow_key *b)
 	       memcmp(a->lan_addr, b->lan_addr, sizeof(a->lan_addr)) == 0;
 }
 
-/* The slot of tuple k, or -1. */
+/* A digest of k's server:port, to scan before comparing keys. */
+static inline uint32_t
+server_digest(const struct flow_key *k)
+{
+	return (k->lan_addr[0] ^ k->lan_addr[1] ^ k->lan_addr[2] ^ k->lan_addr[3]) +
+	       ((uint32_t)k->lan_port << 8 | k->family);
+}
+
+static inline uint8_t
+filter_idx(uint32_t hash)
+{
+	return (uint8_t)(hash >> 24);
+}
+
+/* The slot of tuple k, or -1: one byte read when no probe shares the
+ * filter entry, else a scan of 64 hashes (256 bytes) and a key compare. */
 static int
 probe_find(const struct synproxy_lcore *sp, const struct flow_key *k, uint32_t hash)
 {
-	for (int i = 0; i < SYNPROXY_PROBE_MAX; i++) {
-		const struct probe *p = &sp->probes[i];
-		if (p->syn != NULL && p->hash == hash && memcmp(&p->key, k, sizeof(*k)) == 0)
+	const struct probe_table *t = sp->probes;
+	if (t->filter[filter_idx(hash)] == 0)
+		return -1;
+	for (int i = 0; i < SYNPROXY_PROBE_MAX; i++)
+		if (t->hash[i] == hash && t->slot[i].syn != NULL &&
+		    memcmp(&t->slot[i].key, k, sizeof(*k)) == 0)
 			return i;
-	}
 	return -1;
 }
 
@@ -108,9 +128,11 @@ probe_seg(struct probe *p, struct seg *s)
 }
 
 static inline void
-probe_release(struct synproxy_lcore *sp, struct probe *p)
+probe_release(struct synproxy_lcore *sp, int i)
 {
-	p->syn = NULL;
+	struct probe_table *t = sp->probes;
+	t->slot[i].syn = NULL;
+	t->filter[filter_idx(t->hash[i])]--;
 	sp->n_probes--;
 }
 
@@ -122,16 +144,17 @@ bool
 probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
 	    uint32_t hash, const struct policy_service *svc, bool use_cache)
 {
+	struct probe_table *t = sp->probes;
+	uint32_t srv = server_digest(k);
 	int free_slot = -1;
 
 	if (sp->n_probes >= SYNPROXY_PROBE_MAX)
 		return false;
 	for (int i = 0; i < SYNPROXY_PROBE_MAX; i++) {
-		const struct probe *p = &sp->probes[i];
-		if (p->syn == NULL) {
+		if (t->slot[i].syn == NULL) {
 			if (free_slot < 0)
 				free_slot = i;
-		} else if (same_server(&p->key, k)) {
+		} else if (t->srv[i] == srv && same_server(&t->slot[i].key, k)) {
 			return false;   /* one in flight per server:port */
 		}
 	}
@@ -151,16 +174,19 @@ probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const 
 	}
 	memcpy(d, rte_pktmbuf_mtod(s->m, const void *), l2);   /* client -> server L2 */
 
-	struct probe *p = &sp->probes[free_slot];
+	struct probe *p = &t->slot[free_slot];
 	p->syn = s->m;
 	p->mt = *s->mt;
 	p->key = *k;
-	p->hash = hash;
 	p->isn = (uint32_t)rte_rand();
 	p->deadline_ms = sp->now_ms + sp->probe_ms;
 	p->use_cache = use_cache;
 	p->svc = *svc;
-	sp->n_probes++;
+	t->hash[free_slot] = hash;
+	t->srv[free_slot] = srv;
+	t->filter[filter_idx(hash)]++;
+	if (sp->n_probes++ == 0 || (int32_t)(p->deadline_ms - sp->probe_next_ms) < 0)
+		sp->probe_next_ms = p->deadline_ms;
 	sp->stats.probe_sent++;
 	out_probe_syn_to_server(sp, tx, m, s, p);
 	return true;
@@ -183,7 +209,7 @@ lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	int i = probe_find(sp, k, hash);
 	if (i < 0)
 		return false;
-	struct probe *p = &sp->probes[i];
+	struct probe *p = &sp->probes->slot[i];
 	struct tcp_opts o;
 	if (s->ack != p->isn + 1 || !(s->flags & RTE_TCP_ACK_FLAG) || !seg_csum_ok(s) ||
 	    (synack && tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
@@ -196,29 +222,36 @@ lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		/* Closed port: what the server's RST would have told the client. */
 		drop(sp, s->m, &sp->stats.probe_refused);
 		out_rst_probe_refused_to_client(sp, tx, &cs);
-		probe_release(sp, p);
+		probe_release(sp, i);
 		return true;
 	}
 	learn_server(sp, k, &o, true, true, true, true, ecn_synack_agrees(s->mt->tcp_flags));
 	sp->stats.probe_answered++;
 	out_probe_rst_to_server(sp, tx, s, p);   /* the SYN-ACK's frame */
 	syn_answer(sp, tx, &cs, &p->key, &p->svc, p->use_cache);
-	probe_release(sp, p);
+	probe_release(sp, i);
 	return true;
 }
 
 /* Housekeeping: probes past their deadline answer their client with the
  * defaults and mark the server silent. Only while the WAN queue has room
- * (the kept SYN is the frame: nothing is allocated). Counts probe_timeout. */
+ * (the kept SYN is the frame: nothing is allocated); the slots are scanned
+ * only once the earliest deadline has passed. Counts probe_timeout. */
 void
 probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 {
+	if ((int32_t)(sp->now_ms - sp->probe_next_ms) <= 0)
+		return;
+	uint32_t next = sp->now_ms + sp->probe_ms;
 	for (int i = 0; i < SYNPROXY_PROBE_MAX && sp->n_probes != 0; i++) {
-		struct probe *p = &sp->probes[i];
-		if (p->syn == NULL || (int32_t)(sp->now_ms - p->deadline_ms) <= 0)
+		struct probe *p = &sp->probes->slot[i];
+		if (p->syn == NULL)
 			continue;
-		if (tx_sink_room(tx, ROLE_WAN) == 0)
-			return;   /* the next loop */
+		if ((int32_t)(sp->now_ms - p->deadline_ms) <= 0 || tx_sink_room(tx, ROLE_WAN) == 0) {
+			if ((int32_t)(p->deadline_ms - next) < 0)
+				next = p->deadline_ms;   /* not due, or no room: later */
+			continue;
+		}
 		struct server_opts silent = {
 			.mss = p->svc.mss, .wscale = p->svc.wscale, .sack = p->svc.sack,
 			.ts = p->svc.timestamps, .silent = 1,
@@ -228,8 +261,9 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 		struct seg cs;
 		probe_seg(p, &cs);
 		syn_answer(sp, tx, &cs, &p->key, &p->svc, p->use_cache);
-		probe_release(sp, p);
+		probe_release(sp, i);
 	}
+	sp->probe_next_ms = next;
 }
 
 /* Shutdown: the kept SYNs go back to the pool. */
@@ -239,8 +273,8 @@ probe_free_all(struct synproxy_lcore *sp)
 	if (sp->probes == NULL)
 		return;
 	for (int i = 0; i < SYNPROXY_PROBE_MAX; i++)
-		if (sp->probes[i].syn != NULL) {
-			rte_pktmbuf_free(sp->probes[i].syn);
-			probe_release(sp, &sp->probes[i]);
+		if (sp->probes->slot[i].syn != NULL) {
+			rte_pktmbuf_free(sp->probes->slot[i].syn);
+			probe_release(sp, i);
 		}
 }
