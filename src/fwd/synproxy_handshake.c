@@ -107,7 +107,7 @@ client_opts(const struct policy_service *svc, const struct tcp_opts *o,
 /* The SYN-ACK to a checked, counted client SYN: options from so (learned or
  * defaults), its cookie, a cache entry if use_cache. Counts
  * synack_sent_cookie|cache (and syn_cache_conflict). */
-static void
+static __rte_always_inline void
 answer_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
 	   const struct policy_service *svc, bool use_cache, const struct tcp_opts *op,
 	   const struct server_opts *sop)
