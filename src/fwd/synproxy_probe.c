@@ -21,7 +21,8 @@
  *                  answered by syn_answer with the fresh entry: one LAN round
  *                  trip later than an immediate answer         probe_answered
  *   RST         -> (ack = probe ISN + 1) the port is closed: the client gets
- *                  the RST a bridge would have let through     probe_refused
+ *                  the RST a bridge would have let through; the server:port
+ *                  is marked silent (below)                    probe_refused
  *   nothing     -> after timeouts.probe_ms the client is answered with the
  *                  defaults; the server:port is marked silent, and not probed
  *                  again before timeouts.reprobe                probe_timeout
@@ -37,13 +38,15 @@
  * cache at auto_cache_fill_pct) says no attack - in every mode, a forced
  * cookie or cache mode included, since the rate estimate runs for every SYN;
  * (2) when no probe is in flight for that server:port; (3) when the server:port
- * is unknown or due, and an answered probe (or an unanswered one, marked
- * silent) makes it known for timeouts.reprobe; (4) within SYNPROXY_PROBE_MAX
- * slots per worker. So a spoofed flood reaches a server through probes at
- * most once per server:port per timeouts.probe_ms while the SYN rate is still
- * below the threshold, and then not at all: a flood to one server costs it
+ * is unknown or due, and every probe that ends makes it known for
+ * timeouts.reprobe (answered: learned; refused or unanswered: marked
+ * silent); (4) within SYNPROXY_PROBE_MAX slots per worker. So a spoofed
+ * flood reaches a server:port through probes at most once per
+ * timeouts.reprobe (or per eviction of its learned entry), and only while the SYN rate is still below the
+ * threshold; once it is over, not at all. A flood to one server costs it
  * one probe, a flood across many servers at most SYNPROXY_PROBE_MAX in
- * flight per worker, each its own half-open connection reset at once. The
+ * flight per worker (each a half-open connection, reset as soon as the
+ * server answers); clients beyond the cap are answered as before. The
  * cost on the flood path is one compare (under_attack).
  *
  * State: a slot per probe in a fixed array of SYNPROXY_PROBE_MAX (64): the
@@ -192,6 +195,18 @@ probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const 
 	return true;
 }
 
+/* Nothing learned from p's server (no answer, or a refusal): no probe for
+ * it before timeouts.reprobe; meanwhile its clients get the defaults. */
+static void
+probe_mark_silent(struct synproxy_lcore *sp, const struct probe *p)
+{
+	struct server_opts silent = {
+		.mss = p->svc.mss, .wscale = p->svc.wscale, .sack = p->svc.sack,
+		.ts = p->svc.timestamps, .silent = 1,
+	};
+	server_opts_learn(sp->learned, &p->key, &silent, sp->now_ms);
+}
+
 /* Accepts: a LAN segment with no flow while probes are out. Returns false
  * (not a probe's: the caller goes on) unless it is a SYN-ACK or RST on the
  * tuple of a probe in flight; then it is consumed: a good SYN-ACK counts
@@ -219,7 +234,11 @@ lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	struct seg cs;
 	probe_seg(p, &cs);
 	if (!synack) {
-		/* Closed port: what the server's RST would have told the client. */
+		/* Closed port: what the server's RST would have told the client.
+		 * Nothing learned: silent until due, so a closed port is not
+		 * probed once per client (the next ones are answered at once and
+		 * reset by the server through their handshake, as before). */
+		probe_mark_silent(sp, p);
 		drop(sp, s->m, &sp->stats.probe_refused);
 		out_rst_probe_refused_to_client(sp, tx, &cs);
 		probe_release(sp, i);
@@ -252,11 +271,7 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 				next = p->deadline_ms;   /* not due, or no room: later */
 			continue;
 		}
-		struct server_opts silent = {
-			.mss = p->svc.mss, .wscale = p->svc.wscale, .sack = p->svc.sack,
-			.ts = p->svc.timestamps, .silent = 1,
-		};
-		server_opts_learn(sp->learned, &p->key, &silent, sp->now_ms);
+		probe_mark_silent(sp, p);
 		sp->stats.probe_timeout++;
 		struct seg cs;
 		probe_seg(p, &cs);

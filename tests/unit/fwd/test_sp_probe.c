@@ -288,6 +288,12 @@ test_refused(void **state)
 	assert_int_equal(st()->probe_refused, 1);
 	assert_int_equal(st()->synack_sent_cookie + st()->synack_sent_cache, 0);
 	assert_int_equal(nflows(), 0);
+	/* marked silent: the next client is answered at once (its own
+	 * handshake meets the closed port), no probe per client */
+	struct conn c2;
+	conn_init(&c2, 4, 2);
+	syn_ok(&c2);
+	assert_int_equal(st()->probe_sent, 1);
 	world_end();
 }
 
