@@ -9,7 +9,10 @@
  *     cookie says so (a SYN with another ISN never replaces a pending entry:
  *     it gets a cookie-only SYN-ACK). Nothing else is stored: a spoofed
  *     flood costs one hash and one transmit each. The zero window holds the
- *     client's data until the server has answered.
+ *     client's data until the server has answered. A SYN for a server:port
+ *     not known (or due for its re-probe) outside an attack is kept while
+ *     synproxy_probe.c asks the server; syn_answer answers it afterwards,
+ *     through the same code.
  *  2. Client ACK (no flow): the cookie is checked first (one SipHash); a
  *     forged one is dropped without state. If the ACK was lost, the client's
  *     next segment does the same: its data (seq = ISN + 1, payload dropped,
@@ -21,7 +24,8 @@
  *     timestamp to carry the options, gets a RST instead of a guess.
  *     What its retransmission needs is kept (synproxy_pending.c).
  *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
- *     are recorded, the server's options learned for the next SYN-ACKs, the
+ *     are recorded, the server's options learned for the next SYN-ACKs
+ *     (learn_server, the rule the probe's SYN-ACK goes through too), the
  *     SYN-ACK becomes the ACK to the server and a window update goes to the
  *     client. From then on synproxy_flow.c translates.
  *
@@ -162,7 +166,7 @@ answer_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const s
 	out_synack_to_client(sp, tx, s, isn, &opts, co.ecn);
 }
 
-void
+__rte_noinline void
 syn_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
 	   const struct policy_service *svc, bool use_cache)
 {
@@ -212,15 +216,16 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 		drop(sp, s->m, &sp->stats.syn_ratelimited);
 		return;
 	}
+	struct server_opts so;
+	bool want_probe;
+	server_opts_or_default(sp, k, svc, &so, &want_probe);
 	/* Called for every SYN, also in cookie mode: it keeps the rate estimate
-	 * and the attack verdict the probe decision reads. */
+	 * and the attack verdict the probe decision reads. (After the lookup
+	 * above: its cache miss overlaps this work.) */
 	bool use_cache = syn_policy_use_cache_mode(&sp->policy, (enum syn_mode)svc->mode, sp->now_ms,
 					      sp->cache ? syn_cache_count(sp->cache) : 0,
 					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
 			 sp->cache != NULL;
-	struct server_opts so;
-	bool want_probe;
-	server_opts_or_default(sp, k, svc, &so, &want_probe);
 	/* Unknown or due server, no attack: learn it before promising (one
 	 * compare on the flood path, where under_attack is set). */
 	if (unlikely(want_probe) && !sp->policy.under_attack && sp->probe_on &&

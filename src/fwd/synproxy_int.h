@@ -78,7 +78,7 @@ struct probe {
 /* The probes of a worker: slots, and what the checks scan before a slot is
  * touched (a SYN on the flood path reads one filter byte). */
 struct probe_table {
-	uint8_t filter[256];                     /* probes in flight by tuple hash >> 24 */
+	uint8_t filter[1024];                    /* probes in flight by tuple hash >> 22 */
 	uint32_t hash[SYNPROXY_PROBE_MAX];       /* tuple hash of each slot (stale when free) */
 	uint32_t srv[SYNPROXY_PROBE_MAX];        /* server:port digest of each slot (ditto) */
 	struct probe slot[SYNPROXY_PROBE_MAX];
