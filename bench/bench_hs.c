@@ -88,17 +88,19 @@ inject(struct bench_worker *bw, const struct hs_set *h, const struct tpl_pool *p
 }
 
 /*
- * Match the frames the proxy queued in b against tuples idx[0..n), which
- * it handled in that order: keep (in idx) the tuples that got a frame.
- * to_client: the frames go to the client (SYN-ACKs: record the cookie and
- * TSval); else they come from it (the SYNs to the servers).
+ * Match the frames the proxy queued in b against tuples idx[0..n): keep (in
+ * idx, in their order) the tuples that got a frame. to_client: the frames
+ * go to the client (SYN-ACKs: record the cookie and TSval; a probed tuple's
+ * comes after the others, whatever its place); else they come from it (the
+ * SYNs to the servers).
  */
 static uint16_t
 match_tx(struct hs_set *h, const struct tx_buf *b, uint32_t *idx, uint16_t n, bool to_client)
 {
-	uint16_t keep = 0, j = 0;
+	bool got[HS_GROUP_MAX] = { false };
+	uint16_t keep = 0;
 
-	for (uint16_t k = 0; k < b->n && j < n; k++) {
+	for (uint16_t k = 0; k < b->n; k++) {
 		const struct rte_mbuf *m = b->pkts[k];
 		struct pkt_meta mt;
 
@@ -111,22 +113,77 @@ match_tx(struct hs_set *h, const struct tx_buf *b, uint32_t *idx, uint16_t n, bo
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(fr + mt.l4_off);
 		uint32_t addr = to_client ? ip->dst_addr : ip->src_addr;
 		uint16_t port = rte_be_to_cpu_16(to_client ? th->dst_port : th->src_port);
-		uint16_t t = j;
+		uint16_t t = 0;
 
-		while (t < n && (h->f[idx[t]].wan_addr != addr || h->f[idx[t]].wan_port != port))
+		while (t < n && (got[t] || h->f[idx[t]].wan_addr != addr || h->f[idx[t]].wan_port != port))
 			t++;
 		if (t == n)
 			continue;   /* not one of ours (cannot happen: buffer flushed first) */
-		j = t;
+		got[t] = true;
 		if (to_client) {
-			struct bflow *f = &h->f[idx[j]];
+			struct bflow *f = &h->f[idx[t]];
 			struct tcp_opts o;
 			f->cookie = rte_be_to_cpu_32(th->sent_seq);
 			f->synack_ts = tcp_opts_parse(th, mt.tcp_hlen, &o) == 0 && o.ts_present ? o.tsval : 0;
 		}
-		idx[keep++] = idx[j++];
 	}
+	for (uint16_t t = 0; t < n; t++)
+		if (got[t])
+			idx[keep++] = idx[t];
 	return keep;
+}
+
+/*
+ * The bench's servers answer the proxy's probe SYNs (fwd/synproxy_probe.c:
+ * a SYN with no ACK on the LAN queue after the client SYNs) as a real
+ * server does: a SYN-ACK acknowledging the probe ISN, received on the LAN.
+ * The proxy then resets each probe (LAN) and answers its client (WAN, read
+ * by match_tx). Probes come once per server:port per timeouts.reprobe (the
+ * bench has 128 per worker), so most groups have none.
+ */
+static void
+answer_probes(struct bench_worker *bw, struct hs_set *h, const uint32_t *idx, uint16_t n)
+{
+	struct worker *w = bw->w;
+	const struct tx_buf *b = &w->tx.q[ROLE_LAN];
+	struct rte_mbuf *pkts[HS_GROUP_MAX];
+	uint8_t frame[TPL_STRIDE];
+	uint16_t np = 0;
+	uint64_t t0 = rte_rdtsc();
+
+	if (b->n == 0)
+		return;
+	for (uint16_t k = 0; k < b->n && np < HS_GROUP_MAX; k++) {
+		const struct rte_mbuf *m = b->pkts[k];
+		struct pkt_meta mt;
+		struct tcp_opts o;
+
+		pkt_parse(m, &mt);
+		if ((mt.flags & (PKT_F_BAD | PKT_F_L4)) != PKT_F_L4 || mt.l4proto != IPPROTO_TCP ||
+		    mt.l3 != PKT_L3_IPV4 || (mt.tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) != RTE_TCP_SYN_FLAG)
+			continue;
+		const uint8_t *fr = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(fr + mt.l3_off);
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(fr + mt.l4_off);
+		uint16_t port = rte_be_to_cpu_16(th->src_port), t = 0;
+		while (t < n && (h->f[idx[t]].wan_addr != ip->src_addr || h->f[idx[t]].wan_port != port))
+			t++;
+		if (t == n || bench_alloc(bw, &pkts[np], 1) != 0)
+			continue;
+		const struct bflow *f = &h->f[idx[t]];
+		uint32_t tsecr = tcp_opts_parse(th, mt.tcp_hlen, &o) == 0 && o.ts_present ? o.tsval : 0;
+		uint16_t len = bf_tcp(frame, f, false, f->lan_isn, rte_be_to_cpu_32(th->sent_seq) + 1,
+				      RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 65160, BF_O_SYN, f->lan_ts,
+				      tsecr, 0);
+		bench_mbuf_fill(bw, pkts[np++], frame, len, ROLE_LAN);
+	}
+	worker_tx_flush(w, ROLE_LAN);   /* the probes went out */
+	bw->emu_tsc += rte_rdtsc() - t0;
+	if (np == 0)
+		return;
+	bw->pkts += np;
+	worker_handle_rx(w, pkts, np, ROLE_LAN);
+	worker_tx_flush(w, ROLE_LAN);   /* the RSTs that end them */
 }
 
 uint16_t
@@ -151,6 +208,7 @@ hs_group(struct bench_worker *bw, struct hs_set *h, uint32_t first, uint16_t n, 
 	}
 
 	inject(bw, h, &h->syn, idx, n, PATCH_NONE, ROLE_WAN);
+	answer_probes(bw, h, idx, n);
 	t0 = rte_rdtsc();
 	k = match_tx(h, &w->tx.q[ROLE_WAN], idx, n, true);
 	bw->emu_tsc += rte_rdtsc() - t0;

@@ -8,6 +8,10 @@
  *                             in w->tx.q[ROLE_WAN]; before that buffer is
  *                             flushed the bench reads each SYN-ACK's ISN (the
  *                             cookie) and TSval - what a client would read
+ *  [probe SYN-ACK   (LAN)] -> for a server:port the proxy probed first (new,
+ *                             or due: once per timeouts.reprobe), the bench's
+ *                             server answers the probe, and that client's
+ *                             SYN-ACK joins the others
  *   client ACK      (WAN)  -> cookie checked, flow created, SYN to the server
  *                             queued in w->tx.q[ROLE_LAN]; read there too, so
  *                             only tuples that really got a flow go on

@@ -84,7 +84,7 @@ bench_path_ok(const struct synproxy_stats *d)
 	return d->synack_sent_cookie + d->synack_sent_cache + d->syn_ratelimited +
 	       d->ack_bad_cookie + d->ack_cookie_ok + d->ack_cache_ok + d->server_synack +
 	       d->translated_wan + d->translated_lan + d->passthrough + d->passthrough_new +
-	       d->non_tcp_pass;
+	       d->non_tcp_pass + d->probe_answered;   /* a server's SYN-ACK to a probe */
 }
 
 /* ---------------------------------------------------------------- frame makers */
@@ -295,16 +295,26 @@ tune_none(struct synproxy_config *cfg)
 	(void)cfg;
 }
 
+/*
+ * The floods measure a sustained attack: the proxy answers with cookies and
+ * never probes a server (src/fwd/synproxy_probe.c). Only a flood's first
+ * SYNs, below auto_syn_rate, would (64 probes per worker at most, held
+ * 300 ms, and the template pool's repeated tuples dropped as duplicates
+ * meanwhile): a transient short runs would magnify. Probes off: the flood
+ * path still makes the probe decision's checks, as under attack.
+ */
 static void
 tune_cookie(struct synproxy_config *cfg)
 {
 	cfg->synproxy.mode = CFG_MODE_COOKIE;
+	cfg->synproxy.probe = false;
 }
 
 static void
 tune_auto(struct synproxy_config *cfg)
 {
 	cfg->synproxy.mode = CFG_MODE_AUTO;
+	cfg->synproxy.probe = false;
 }
 
 /*
@@ -316,6 +326,7 @@ static void
 tune_collide(struct synproxy_config *cfg)
 {
 	cfg->synproxy.mode = CFG_MODE_AUTO;
+	cfg->synproxy.probe = false;   /* as tune_cookie */
 }
 
 static void

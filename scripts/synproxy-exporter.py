@@ -89,7 +89,9 @@ FAMILIES = {
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "
 			    "(CE-marked data of a connection whose other end does not do ECN), "
 			    "icmp_err_out_of_window (WAN ICMP error quoting a proxied connection outside "
-			    "the server's send window), tx_drop "
+			    "the server's send window), probe_refused (server RST to a probe: the "
+			    "client got a RST), probe_dup_syn (SYN on the tuple of a probe in flight), "
+			    "probe_bad (SYN-ACK/RST on a probe's tuple, wrong ack or checksum), tx_drop "
 			    "(transmit failed after retries), steer_drop (hand-off ring to the owning "
 			    "worker full)"),
 	# SYN proxy (src/fwd/synproxy.h)
@@ -98,6 +100,11 @@ FAMILIES = {
 			"(state in the cookie only) or cache (client's options kept in the SYN cache)"),
 	"handshake_ack_valid": (COUNTER, "Client handshake ACKs validated, by method: cookie or cache"),
 	"syn_retransmit": (COUNTER, "Client SYNs for a flow already handed to the server"),
+	"server_probes_sent": (COUNTER, "Client SYNs held while the proxy probed their server's options "
+			       "(server unknown or due for a re-probe)"),
+	"server_probe_results": (COUNTER, "Probes ended, by result: answered (client answered with the "
+				 "options just learned) or timeout (no answer: client answered with "
+				 "the defaults); refused probes are dropped_packets{reason=probe_refused}"),
 	"handshake_ack_probe": (COUNTER, "Handshakes completed by a zero-window probe (the client's ACK was lost)"),
 	"handshake_ack_cache_miss": (COUNTER, "Good cookie ACKs whose SYN cache entry was gone and "
 				     "that carried no timestamp: the client was reset (it reconnects)"),
@@ -208,6 +215,9 @@ WORKER_KEYS = {
 	"ack_cache_ok": ("handshake_ack_valid", {"method": "cache"}),
 	"syn_retransmit": ("syn_retransmit", {}),
 	"ack_probe": ("handshake_ack_probe", {}),
+	"probe_sent": ("server_probes_sent", {}),
+	"probe_answered": ("server_probe_results", {"result": "answered"}),
+	"probe_timeout": ("server_probe_results", {"result": "timeout"}),
 	"ack_cache_miss": ("handshake_ack_cache_miss", {}),
 	"syn_cache_conflict": ("syn_cache_conflicts", {}),
 	"syn_timeout_rst": ("syn_timeout_resets", {}),
@@ -263,7 +273,7 @@ for _reason in ("syn_ratelimited", "syn_bad", "ack_bad_cookie", "ack_bad", "flow
 		"service_half_open_cap", "server_synack_bad",
 		"rst_out_of_window", "seg_out_of_window", "challenge_ack_limited", "wan_no_flow",
 		"deny_drop", "fragment_drop", "bad_drop", "ecn_ce_drop", "icmp_err_out_of_window",
-		"tx_drop", "steer_drop"):
+		"probe_refused", "probe_dup_syn", "probe_bad", "tx_drop", "steer_drop"):
 	WORKER_KEYS[_reason] = ("dropped_packets", {"reason": _reason})
 # Flows by state: "state_<name>" keys, one family with a state label.
 STATE_PREFIX = "state_"

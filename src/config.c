@@ -112,6 +112,8 @@ static const struct field timeout_fields[] = {
 	F_UINT(CFG, "fin", synproxy.timeout_fin, 1, 3600),
 	F_UINT(CFG, "time_wait", synproxy.timeout_time_wait, 1, 3600),
 	F_UINT(CFG, "close", synproxy.timeout_close, 1, 3600),
+	F_UINT(CFG, "probe_ms", synproxy.timeout_probe_ms, 10, 3000),
+	F_UINT(CFG, "reprobe", synproxy.timeout_reprobe, 1, 86400),
 	F_END
 };
 
@@ -192,6 +194,7 @@ static const struct field limits_fields[] = {
 
 static const struct field synproxy_fields[] = {
 	F_BOOL(CFG, "enabled", synproxy.enabled),
+	F_BOOL(CFG, "probe", synproxy.probe),
 	F_ENUM(CFG, "mode", synproxy.mode, mode_names),
 	F_UINT(CFG, "flow_table_size", synproxy.flow_table_size, 1024, 16777216),
 	F_OBJECT("timeouts", timeout_fields),
@@ -260,6 +263,8 @@ config_defaults(struct synproxy_config *cfg)
 	sp->timeout_fin = 60;
 	sp->timeout_time_wait = 60;
 	sp->timeout_close = 10;
+	sp->timeout_probe_ms = 300;
+	sp->timeout_reprobe = 10;
 	sp->cookie_period = 64;
 	memcpy(sp->mss_table, default_mss_table, sizeof(default_mss_table));
 	sp->mss_table_len = (uint8_t)(sizeof(default_mss_table) / sizeof(default_mss_table[0]));
@@ -270,6 +275,7 @@ config_defaults(struct synproxy_config *cfg)
 	sp->default_wscale = 7;
 	sp->default_sack = true;
 	sp->default_timestamps = true;
+	sp->probe = true;
 	sp->learn_table_size = 4096;
 	sp->syn_retransmit_ms = 1000;
 	sp->syn_retries = 3;
@@ -297,7 +303,8 @@ config_limits_resolve(struct cfg_synproxy *sp)
  * (window updates: one per server SYN-ACK), the SYN retransmissions of its
  * housekeeping (SYNPROXY_HK_TX_MAX) and, with software steering, the stash of
  * frames for the other workers. All of it is sent or freed before the next
- * loop. */
+ * loop, except the client SYNs kept while their server is probed: at most
+ * SYNPROXY_PROBE_MAX, each answered or freed within timeouts.probe_ms. */
 #define POOL_HK_TX 64
 
 uint64_t
@@ -309,7 +316,7 @@ config_pool_need(const struct synproxy_config *cfg, unsigned nb_workers, bool sw
 	uint64_t rings = (uint64_t)(lan ? lan->rx_desc + lan->tx_desc : 0) +
 			 (wan ? wan->rx_desc + wan->tx_desc : 0);
 	uint64_t steer = sw_steering && nb_workers > 1 ? cfg->steer_ring_size : 0;
-	uint64_t inflight = 6ull * cfg->burst_size + POOL_HK_TX +
+	uint64_t inflight = 6ull * cfg->burst_size + POOL_HK_TX + SYNPROXY_PROBE_MAX +
 			    (sw_steering ? (uint64_t)nb_workers * cfg->burst_size : 0);
 	uint64_t cache = (uint64_t)cfg->mempool_cache * 3 / 2;
 	uint64_t need = nb_workers * (rings + steer + inflight) + (nb_workers + 1ull) * cache;

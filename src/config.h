@@ -94,6 +94,8 @@ struct cfg_synproxy {
 	uint32_t timeout_fin;               /* default 60 */
 	uint32_t timeout_time_wait;         /* default 60 */
 	uint32_t timeout_close;             /* after RST, default 10 */
+	uint32_t timeout_probe_ms;          /* a probe SYN's answer (fwd/synproxy_probe.c), ms, default 300 */
+	uint32_t timeout_reprobe;           /* seconds a learned server entry is trusted, default 10 */
 	/* cookies */
 	uint32_t cookie_period;             /* seconds between secret rotations, default 64 */
 	char secret_file[CFG_PATH_LEN];     /* shared cookie key file; "" = random secrets (default) */
@@ -111,6 +113,7 @@ struct cfg_synproxy {
 	bool default_sack;                  /* default true */
 	bool default_timestamps;            /* default true */
 	uint32_t learn_table_size;          /* per worker, default 4096 */
+	bool probe;                         /* probe unknown/due servers before answering (fwd/synproxy_probe.c), default true */
 	/* SYN retransmission towards the server */
 	uint32_t syn_retransmit_ms;         /* default 1000 */
 	uint8_t syn_retries;                /* default 3 */
@@ -193,9 +196,12 @@ config_needs_prefix_limits(const struct cfg_synproxy *sp)
  * refill headroom (README "Sizing the mbuf pool"): per worker both ports' RX
  * and TX rings, its steering ring (software steering) and its bursts in
  * flight; per lcore (workers + main) the mempool cache at its flush
- * threshold (1.5 x mempool_cache). Pending SYNs hold no mbuf. Fills a line of
- * arithmetic into `how` (may be NULL).
+ * threshold (1.5 x mempool_cache). Pending SYNs hold no mbuf; client SYNs
+ * kept while their server is probed do, SYNPROXY_PROBE_MAX per worker at most
+ * (counted in its frames in flight). Fills a line of arithmetic into `how`
+ * (may be NULL).
  */
+#define SYNPROXY_PROBE_MAX 64   /* probes in flight per worker (fwd/synproxy_probe.c) */
 uint64_t config_pool_need(const struct synproxy_config *cfg, unsigned nb_workers, bool sw_steering,
 			  char *how, size_t howlen);
 

@@ -92,6 +92,7 @@ server_opts_learn(struct server_opts_table *t, const struct flow_key *k,
 	s->o.sack = o->sack;
 	s->o.ts = o->ts;
 	s->o.ecn = o->ecn;
+	s->o.silent = o->silent;
 	s->o.valid = 1;
 	s->o.learned_ms = now_ms;
 	t->stats.learned++;

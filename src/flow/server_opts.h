@@ -47,7 +47,9 @@ struct server_opts {
 	uint8_t sack:1,
 		ts:1,
 		valid:1,
-		ecn:1;           /* answered an ECN-setup SYN with ECE (RFC 3168) */
+		ecn:1,           /* answered an ECN-setup SYN with ECE (RFC 3168) */
+		silent:1;        /* nothing learned: a probe went unanswered (the rest is the
+				  * defaults; fwd/synproxy_probe.c), so no probe until due */
 	uint32_t learned_ms;     /* worker ms clock of the last SYN-ACK seen */
 };
 

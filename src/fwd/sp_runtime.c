@@ -28,6 +28,9 @@ sp_runtime_settings(const struct synproxy_config *cfg, struct sp_runtime *rt)
 					       CFG_LIMIT_HALF_OPEN_DIV);
 	rt->retx_ms = c->syn_retransmit_ms;
 	rt->retries = c->syn_retries;
+	rt->probe_on = c->probe;
+	rt->probe_ms = c->timeout_probe_ms;
+	rt->reprobe_ms = c->timeout_reprobe * 1000;
 	rt->auto_syn_rate = c->auto_syn_rate;
 	rt->auto_fill_pct = c->auto_cache_fill_pct;
 	rt->timeouts_ms[FLOW_S_FREE] = 1000;

@@ -39,6 +39,9 @@ struct sp_runtime {
 	bool ratelimit_on;               /* only ever true if the worker has a table */
 	uint8_t retries;
 	uint32_t retx_ms;
+	bool probe_on;                   /* synproxy.probe */
+	uint32_t probe_ms;               /* a probe SYN's answer (synproxy_probe.c) */
+	uint32_t reprobe_ms;             /* age at which a learned server entry is probed again */
 	uint32_t auto_syn_rate;
 	uint8_t auto_fill_pct;
 	uint32_t ratelimit_rate, ratelimit_burst;

@@ -116,6 +116,9 @@ sp_apply(struct synproxy_lcore *sp, const struct sp_runtime *rt)
 	sp->default_ts = rt->default_ts;
 	sp->retx_ms = rt->retx_ms;
 	sp->retries = rt->retries;
+	sp->probe_on = rt->probe_on;
+	sp->probe_ms = rt->probe_ms;
+	sp->reprobe_ms = rt->reprobe_ms;
 	sp->policy.mode = (enum syn_mode)rt->mode;
 	sp->policy.rate_threshold = rt->auto_syn_rate;
 	sp->policy.fill_pct = rt->auto_fill_pct;
@@ -225,6 +228,10 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 	for (uint32_t i = 0; i < sp->pend_cap; i++)
 		sp->pend_free[i] = sp->pend_cap - 1 - i;
 	sp->pend_nfree = sp->pend_cap;
+	/* Probes in flight (synproxy_probe.c). */
+	sp->probes = rte_zmalloc_socket("probes", sizeof(*sp->probes), RTE_CACHE_LINE_SIZE, socket);
+	if (sp->probes == NULL)
+		goto fail;
 	return sp;
 fail:
 	synproxy_lcore_free(sp);
@@ -236,6 +243,8 @@ synproxy_lcore_free(struct synproxy_lcore *sp)
 {
 	if (sp == NULL)
 		return;
+	probe_free_all(sp);
+	rte_free(sp->probes);
 	rte_free(sp->pend);
 	rte_free(sp->pend_free);
 	flow_table_free(sp->flows);
@@ -303,7 +312,7 @@ wan_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 			wan_passthrough_new(sp, tx, s, k, hash, &sp->stats.syn_unprotected);
 			return;
 		}
-		wan_syn(sp, tx, s, k, svc);
+		wan_syn(sp, tx, s, k, hash, svc);
 		return;
 	}
 	if (f == RTE_TCP_ACK_FLAG) {
@@ -489,7 +498,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 			flow_segment(sp, tx, s, &keys[j], fe, in);
 		else if (in == ROLE_WAN)
 			wan_new(sp, tx, s, &keys[j], hashes[j]);
-		else
+		else if (likely(sp->n_probes == 0) || !lan_probe_answer(sp, tx, s, &keys[j], hashes[j]))
 			lan_new(sp, tx, s, &keys[j], hashes[j]);
 	}
 out:

@@ -44,6 +44,12 @@ struct sp_runtime;
 	X(syn_ratelimited)     /* [drop] SYNs over the per-prefix rate limit */ \
 	X(syn_bad)             /* [drop] SYNs with bad checksum, options or flags */ \
 	X(syn_retransmit)      /* [drop] client SYN for a flow already handed to the server */ \
+	X(probe_sent)          /* client SYNs kept while the proxy probes their server (unknown or due) */ \
+	X(probe_answered)      /* of those, answered after the server's SYN-ACK taught its options */ \
+	X(probe_refused)       /* [drop] server RSTs to a probe (port closed): the kept client SYN answered by a RST */ \
+	X(probe_timeout)       /* probes unanswered within timeouts.probe_ms: client answered with the defaults */ \
+	X(probe_dup_syn)       /* [drop] SYNs on the tuple of a probe in flight (retransmission or spoof) */ \
+	X(probe_bad)           /* [drop] SYN-ACKs/RSTs on a probe's tuple with a wrong ack or checksum */ \
 	X(ack_cookie_ok)       /* handshake ACKs validated by the cookie */ \
 	X(ack_cache_ok)        /* handshake ACKs validated from the SYN cache */ \
 	X(ack_probe)           /* of those, zero-window probes (seq = ISN: the client's ACK was lost) */ \

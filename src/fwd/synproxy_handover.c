@@ -53,6 +53,8 @@ export_learned(void *arg, const struct server_opts_slot *s)
 	struct export_ctx *x = arg;
 	struct handover_learned l = { .o = s->o };
 
+	if (s->o.silent)
+		return 0;   /* nothing learned (an unanswered probe): the next process probes */
 	memcpy(l.key.lan_addr, s->addr, sizeof(l.key.lan_addr));
 	l.key.lan_port = s->port;
 	l.key.family = s->family;

@@ -9,7 +9,10 @@
  *     cookie says so (a SYN with another ISN never replaces a pending entry:
  *     it gets a cookie-only SYN-ACK). Nothing else is stored: a spoofed
  *     flood costs one hash and one transmit each. The zero window holds the
- *     client's data until the server has answered.
+ *     client's data until the server has answered. A SYN for a server:port
+ *     not known (or due for its re-probe) outside an attack is kept while
+ *     synproxy_probe.c asks the server; syn_answer answers it afterwards,
+ *     through the same code.
  *  2. Client ACK (no flow): the cookie is checked first (one SipHash); a
  *     forged one is dropped without state. If the ACK was lost, the client's
  *     next segment does the same: its data (seq = ISN + 1, payload dropped,
@@ -21,7 +24,8 @@
  *     timestamp to carry the options, gets a RST instead of a guess.
  *     What its retransmission needs is kept (synproxy_pending.c).
  *  3. Server SYN-ACK (flow in SYN_SENT): the sequence and timestamp offsets
- *     are recorded, the server's options learned for the next SYN-ACKs, the
+ *     are recorded, the server's options learned for the next SYN-ACKs
+ *     (learn_server, the rule the probe's SYN-ACK goes through too), the
  *     SYN-ACK becomes the ACK to the server and a window update goes to the
  *     client. From then on synproxy_flow.c translates.
  *
@@ -42,25 +46,32 @@
 
 /*
  * Options the proxy announces: the server's, once learned, else the
- * defaults. A learned "no" is sticky by nature (the proxy stops asking, so
- * the server never shows it again), so an entry that says no to anything is
- * set aside after LEARN_REPROBE_MS: the next client is offered the defaults
- * and that handshake relearns the server as it is now.
+ * defaults. A learned entry older than timeouts.reprobe (sp->reprobe_ms) is
+ * due: the proxy probes the server again before it answers the next client
+ * (*probe, synproxy_probe.c). Without a probe (under attack, one already in
+ * flight for that server, the per-worker cap reached) an entry that says no
+ * to anything is set aside once due: that client is offered the defaults
+ * and its own handshake relearns the server as it is now (a learned "no" is
+ * sticky by nature: the proxy stops asking, so the server never shows it
+ * again). An entry marked silent (an unanswered probe) is no knowledge: the
+ * defaults, and no probe until it is due.
  *
  * ECN (ecn.h) has no default: a client is told yes only by a server learned
  * to do it, and the server is asked whenever its answer is wanted - unknown,
  * or a learned "no" due for a re-probe. That is what this returns; a learned
  * "no" ECN alone does not set the other options aside.
  */
-#define LEARN_REPROBE_MS 10000
-
 static inline bool
 server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k,
-		       const struct policy_service *svc, struct server_opts *o)
+		       const struct policy_service *svc, struct server_opts *o, bool *probe)
 {
-	bool hit = server_opts_get(sp->learned, k, o), known = hit;
-	bool due = hit && (int32_t)(sp->now_ms - o->learned_ms) > LEARN_REPROBE_MS;
-	bool ecn_wanted = !hit || (!o->ecn && due);
+	bool hit = server_opts_get(sp->learned, k, o);
+	bool silent = hit && o->silent;
+	bool due = hit && (int32_t)(sp->now_ms - o->learned_ms) > (int32_t)sp->reprobe_ms;
+	bool known = hit && !silent;
+	bool ecn_wanted = !known || (!o->ecn && due);
+	if (probe != NULL)
+		*probe = !hit || due;
 	if (due && (!o->sack || !o->ts || o->wscale == TCP_WSCALE_NONE))
 		known = false;
 	if (!known) {
@@ -69,7 +80,7 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k,
 		o->wscale = svc->wscale;
 		o->sack = svc->sack;
 		o->ts = svc->timestamps;
-		o->ecn = hit && o->ecn;   /* a learned yes stands while the rest is re-probed */
+		o->ecn = hit && !silent && o->ecn;   /* a learned yes stands while the rest is re-probed */
 	}
 	return ecn_wanted;
 }
@@ -97,41 +108,17 @@ client_opts(const struct policy_service *svc, const struct tcp_opts *o,
 			   : (so->wscale == TCP_WSCALE_NONE ? svc->wscale : so->wscale);
 }
 
-/* Accepts: a client SYN with no flow, to the protected service svc (its
- * mode, option defaults and rate limit apply). Counts syn_received, then
- * synack_sent_cookie|cache, or drops (syn_bad, syn_ratelimited). No state
- * is created (at most a SYN cache entry). */
-void
-wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
-	const struct policy_service *svc)
+/* The SYN-ACK to a checked, counted client SYN: options from so (learned or
+ * defaults), its cookie, a cache entry if use_cache. Counts
+ * synack_sent_cookie|cache (and syn_cache_conflict). */
+static __rte_always_inline void
+answer_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
+	   const struct policy_service *svc, bool use_cache, const struct tcp_opts *op,
+	   const struct server_opts *sop)
 {
-	struct tcp_opts o;
-
-	sp->stats.syn_received++;
-	if (unlikely(s->flags & RTE_TCP_FIN_FLAG))
-		goto bad;   /* SYN+FIN: no TCP stack answers it, nor do we */
-	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
-		sp->stats.tcp_bad_options++;
-		goto bad;
-	}
-	if (unlikely(!seg_csum_ok(s))) {
-		sp->stats.tcp_bad_csum++;
-		talk_drop(sp, k);
-		goto bad;
-	}
-	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_rate,
-						svc->ratelimit_burst, sp->now_ms)) {
-		drop(sp, s->m, &sp->stats.syn_ratelimited);
-		return;
-	}
-	struct server_opts so;
-	server_opts_or_default(sp, k, svc, &so);
-
-	/* Called for every SYN, also in cookie mode: it keeps the rate estimate. */
-	bool use_cache = syn_policy_use_cache_mode(&sp->policy, (enum syn_mode)svc->mode, sp->now_ms,
-					      sp->cache ? syn_cache_count(sp->cache) : 0,
-					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
-			 sp->cache != NULL;
+	const struct tcp_opts o = *op;
+	const struct server_opts so = *sop;
+	use_cache = use_cache && sp->cache != NULL;
 	bool ts = o.ts_present && so.ts;
 	bool ecn_asks = ecn_syn_asks(s->mt->tcp_flags);
 	struct cookie_opts co;
@@ -177,6 +164,74 @@ wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const stru
 		.tsecr = o.tsval,
 	};
 	out_synack_to_client(sp, tx, s, isn, &opts, co.ecn);
+}
+
+__rte_noinline void
+syn_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
+	   const struct policy_service *svc, bool use_cache)
+{
+	struct tcp_opts o;
+	struct server_opts so;
+
+	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
+		drop(sp, s->m, &sp->stats.syn_bad);   /* never: wan_syn parsed it */
+		return;
+	}
+	server_opts_or_default(sp, k, svc, &so, NULL);
+	answer_syn(sp, tx, s, k, svc, use_cache, &o, &so);
+}
+
+/* Accepts: a client SYN with no flow, to the protected service svc (its
+ * mode, option defaults and rate limit apply). Counts syn_received, then
+ * synack_sent_cookie|cache, or drops (syn_bad, syn_ratelimited,
+ * probe_dup_syn), or keeps the SYN while its server is probed (probe_sent,
+ * synproxy_probe.c: answered later). No state is created (at most a SYN
+ * cache entry, or a probe slot). */
+void
+wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_key *k,
+	uint32_t hash, const struct policy_service *svc)
+{
+	struct tcp_opts o;
+
+	sp->stats.syn_received++;
+	if (unlikely(s->flags & RTE_TCP_FIN_FLAG))
+		goto bad;   /* SYN+FIN: no TCP stack answers it, nor do we */
+	if (unlikely(tcp_opts_parse(s->th, s->mt->tcp_hlen, &o) != 0)) {
+		sp->stats.tcp_bad_options++;
+		goto bad;
+	}
+	if (unlikely(!seg_csum_ok(s))) {
+		sp->stats.tcp_bad_csum++;
+		talk_drop(sp, k);
+		goto bad;
+	}
+	/* A second SYN for a tuple whose probe is out (retransmission or
+	 * spoof): the kept one is answered, this one never replaces it. */
+	if (unlikely(sp->n_probes != 0) && probe_dup_syn(sp, k, hash)) {
+		drop(sp, s->m, &sp->stats.probe_dup_syn);
+		return;
+	}
+	if (sp->rl_on && !ratelimit_allow_with(sp->rl, k, rl_owner(sp, svc), svc->ratelimit_rate,
+						svc->ratelimit_burst, sp->now_ms)) {
+		drop(sp, s->m, &sp->stats.syn_ratelimited);
+		return;
+	}
+	struct server_opts so;
+	bool want_probe;
+	server_opts_or_default(sp, k, svc, &so, &want_probe);
+	/* Called for every SYN, also in cookie mode: it keeps the rate estimate
+	 * and the attack verdict the probe decision reads. (After the lookup
+	 * above: its cache miss overlaps this work.) */
+	bool use_cache = syn_policy_use_cache_mode(&sp->policy, (enum syn_mode)svc->mode, sp->now_ms,
+					      sp->cache ? syn_cache_count(sp->cache) : 0,
+					      sp->cache ? syn_cache_capacity(sp->cache) : 0) &&
+			 sp->cache != NULL;
+	/* Unknown or due server, no attack: learn it before promising (one
+	 * compare on the flood path, where under_attack is set). */
+	if (unlikely(want_probe) && !sp->policy.under_attack && sp->probe_on &&
+	    probe_start(sp, tx, s, k, hash, svc, use_cache))
+		return;
+	answer_syn(sp, tx, s, k, svc, use_cache, &o, &so);
 	return;
 bad:
 	drop(sp, s->m, &sp->stats.syn_bad);
@@ -267,7 +322,8 @@ wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	struct server_opts so_now;
 	if (!co.ecn && svc == NULL)
 		svc = sp_service_of(sp, k);
-	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, svc != NULL ? svc : &sp->dflt, &so_now);
+	bool ecn_ask = co.ecn || server_opts_or_default(sp, k, svc != NULL ? svc : &sp->dflt, &so_now,
+							NULL);
 
 	struct flow_entry *fe = flow_table_insert(sp->flows, k, hash, sp->now_ms);
 	if (fe == NULL) {
@@ -321,6 +377,26 @@ bad:
 	drop(sp, s->m, &sp->stats.ack_bad);
 }
 
+/* What a server's SYN-ACK (options o, ECE/CWR flags) says about it, given
+ * what the SYN asked; an option not asked keeps what was known. */
+void
+learn_server(struct synproxy_lcore *sp, const struct flow_key *k, const struct tcp_opts *o,
+	     bool asked_wscale, bool asked_sack, bool asked_ts, bool ecn_asked, bool ecn_yes)
+{
+	struct server_opts so = { 0 }, prev = { 0 };
+	bool had = server_opts_get(sp->learned, k, &prev) && !prev.silent;
+	so.mss = o->mss_present ? o->mss : COOKIE_MSS_DEFAULT;
+	so.wscale = asked_wscale ? o->wscale : (had ? prev.wscale : sp->default_wscale);
+	so.sack = asked_sack ? o->sack_perm : (had ? prev.sack : sp->default_sack);
+	so.ts = asked_ts ? o->ts_present : (had ? prev.ts : sp->default_ts);
+	so.ecn = ecn_asked ? ecn_yes : (had && prev.ecn);
+	so.valid = 1;
+	/* Only an answer to every question renews the entry: a "no" carried
+	 * over unasked keeps its age, so the re-probe comes when it is due. */
+	bool asked_all = asked_wscale && asked_sack && asked_ts && (ecn_asked || so.ecn);
+	server_opts_learn(sp->learned, k, &so, had && !asked_all ? prev.learned_ms : sp->now_ms);
+}
+
 /* Accepts: a server SYN-ACK on a SYN_SENT flow. Counts server_synack and
  * proxied_established, or drops (server_synack_bad). Leaves the flow
  * ESTABLISHED. */
@@ -335,21 +411,9 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		return;
 	}
 	/* Learn what this server supports, from what our SYN asked for. */
-	struct server_opts so, prev = { 0 };
-	bool had = server_opts_get(sp->learned, k, &prev);
-	so.mss = o.mss_present ? o.mss : COOKIE_MSS_DEFAULT;
-	so.wscale = (fe->wan_wscale != TCP_WSCALE_NONE) ? o.wscale
-		    : (had ? prev.wscale : sp->default_wscale);
-	so.sack = (fe->flags & FLOW_F_SACK) ? o.sack_perm : (had ? prev.sack : sp->default_sack);
-	so.ts = (fe->flags & FLOW_F_TS) ? o.ts_present : (had ? prev.ts : sp->default_ts);
 	bool ecn_asked = fe->ecn_asked, ecn_yes = ecn_synack_agrees(s->mt->tcp_flags);
-	so.ecn = ecn_asked ? ecn_yes : (had && prev.ecn);
-	so.valid = 1;
-	/* Only an answer to every question renews the entry: a "no" carried
-	 * over unasked keeps its age, so the re-probe comes when it is due. */
-	bool asked_all = fe->wan_wscale != TCP_WSCALE_NONE && (fe->flags & FLOW_F_SACK) &&
-			 (fe->flags & FLOW_F_TS) && (ecn_asked || so.ecn);
-	server_opts_learn(sp->learned, k, &so, had && !asked_all ? prev.learned_ms : sp->now_ms);
+	learn_server(sp, k, &o, fe->wan_wscale != TCP_WSCALE_NONE, (fe->flags & FLOW_F_SACK) != 0,
+		     (fe->flags & FLOW_F_TS) != 0, ecn_asked, ecn_yes);
 
 	/* ECN end to end only when both ends agreed; else scrub (ecn.h). An
 	 * unasked ECE (a server that should not have) is scrubbed too. */

@@ -8,6 +8,7 @@
  *   synproxy_flow.c       one handler per flow state: tracking and translation
  *   synproxy_pending.c    SYN retransmission, expiry, housekeeping
  *   synproxy_limits.c     per source prefix caps on flows and half-open handshakes
+ *   synproxy_probe.c      a server's options learned before a client is answered
  *   synproxy_out.h        one builder per segment the proxy itself sends
  *   icmp_err.c            ICMP/ICMPv6 errors quoting a proxied connection
  * Everything per packet here is inline; the stages get the transmit sink and
@@ -31,6 +32,7 @@
 #include "flow/server_opts.h"
 #include "fwd/csum.h"
 #include "fwd/sp_runtime.h"
+#include "fwd/tcp_opts.h"
 #include "fwd/synproxy.h"
 #include "policy/policy.h"
 #include "syncookie/cookie.h"
@@ -60,6 +62,27 @@ struct pending_syn {
 	uint8_t l2[PENDING_L2_MAX];
 };
 _Static_assert(sizeof(struct pending_syn) == 36, "the design comment of synproxy_pending.c says 36");
+
+/* A client SYN kept while its server is probed (synproxy_probe.c). The
+ * service is copied: the policy it came from is only valid during a burst. */
+struct probe {
+	struct rte_mbuf *syn;        /* the client's SYN; NULL: slot free */
+	struct pkt_meta mt;          /* its parse */
+	struct flow_key key;         /* the client's tuple (= the probe's) */
+	uint32_t isn;                /* the probe SYN's sequence number */
+	uint32_t deadline_ms;        /* now_ms past which the client gets the defaults */
+	bool use_cache;              /* the SYN policy's verdict when the SYN came */
+	struct policy_service svc;   /* the service's settings when the SYN came */
+};
+
+/* The probes of a worker: slots, and what the checks scan before a slot is
+ * touched (a SYN on the flood path reads one filter byte). */
+struct probe_table {
+	uint8_t filter[1024];                    /* probes in flight by tuple hash >> 22 */
+	uint32_t hash[SYNPROXY_PROBE_MAX];       /* tuple hash of each slot (stale when free) */
+	uint32_t srv[SYNPROXY_PROBE_MAX];        /* server:port digest of each slot (ditto) */
+	struct probe slot[SYNPROXY_PROBE_MAX];
+};
 
 struct synproxy_lcore {
 	/* hot */
@@ -92,6 +115,13 @@ struct synproxy_lcore {
 	uint32_t retx_ms;
 	uint8_t retries;
 	uint32_t cache_max_age_ms;
+	bool probe_on;           /* synproxy.probe */
+	uint32_t probe_ms;       /* timeouts.probe_ms */
+	uint32_t reprobe_ms;     /* timeouts.reprobe, ms */
+	/* probes in flight (synproxy_probe.c): n_probes used slots of SYNPROXY_PROBE_MAX */
+	struct probe_table *probes;
+	uint32_t n_probes;
+	uint32_t probe_next_ms;  /* no deadline before this */
 	/* SYNs to servers, kept for retransmission (synproxy_pending.c) */
 	struct pending_syn *pend;
 	uint32_t *pend_free;
@@ -257,7 +287,15 @@ talk_drop(struct synproxy_lcore *sp, const struct flow_key *k)
 
 /* Stages, each in its own file. */
 void wan_syn(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
-	     const struct flow_key *k, const struct policy_service *svc);
+	     const struct flow_key *k, uint32_t hash, const struct policy_service *svc);
+/* The SYN-ACK to a client SYN already checked and counted by wan_syn, with
+ * the options known for its server now (a probe's deferred answer). */
+void syn_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		const struct flow_key *k, const struct policy_service *svc, bool use_cache);
+/* Learn k's server from its SYN-ACK options o (and ECN flags), given what the
+ * SYN asked: the one learning rule, for handshakes and probes alike. */
+void learn_server(struct synproxy_lcore *sp, const struct flow_key *k, const struct tcp_opts *o,
+		  bool asked_wscale, bool asked_sack, bool asked_ts, bool ecn_asked, bool ecn_yes);
 void wan_handshake_ack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 		       const struct flow_key *k, uint32_t hash);
 void lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
@@ -296,5 +334,15 @@ void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct
 		  uint16_t win);
 void pending_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 void flow_release(struct synproxy_lcore *sp, struct flow_entry *fe);
+
+/* Probes (synproxy_probe.c). */
+bool probe_dup_syn(const struct synproxy_lcore *sp, const struct flow_key *k, uint32_t hash);
+bool probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		 const struct flow_key *k, uint32_t hash, const struct policy_service *svc,
+		 bool use_cache);
+bool lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
+		      const struct flow_key *k, uint32_t hash);
+void probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx);
+void probe_free_all(struct synproxy_lcore *sp);
 
 #endif

@@ -80,6 +80,55 @@ out_synack_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct
 	out_segment(sp, tx, s, true, ROLE_WAN, &b);
 }
 
+/* Client SYN to a server whose options are wanted -> the proxy's probe SYN
+ * (synproxy_probe.c) in the new frame m, which holds the client SYN's L2
+ * header: the client's tuple, the probe's ISN, every option the proxy wants
+ * to learn and an ECN-setup SYN. */
+static inline void
+out_probe_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
+			const struct seg *s, const struct probe *p)
+{
+	uint16_t mss = p->key.family == FLOW_AF_INET6 && p->svc.mss > 20 + 536 ? p->svc.mss - 20
+									      : p->svc.mss;
+	struct tcp_build b = {
+		.seq = p->isn, .ack = 0, .win = 65535,
+		.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG,
+		.opts_kind = TCP_BUILD_SYN,
+		.opts = { .mss = mss, .wscale = p->svc.wscale, .sack_perm = 1, .ts = 1,
+			  .tsval = sp->now_ms, .tsecr = 0 },
+	};
+	build_addrs(&b, s, false);
+	tcp_build_frame(m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
+	m->port = s->m->port;
+	tx_sink_push(tx, ROLE_LAN, m);
+}
+
+/* The server's SYN-ACK to a probe -> the RST that ends the probe, in the
+ * server's view of it (seq = probe ISN + 1). */
+static inline void
+out_probe_rst_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
+			const struct probe *p)
+{
+	struct tcp_build b = {
+		.seq = p->isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, true, ROLE_LAN, &b);
+}
+
+/* The server refused a probe (RST: port closed) -> the kept client SYN s
+ * becomes the RST the server's stack would have sent it (seq 0, ack = its
+ * ISN + 1, as to any SYN to a closed port). */
+static inline void
+out_rst_probe_refused_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s)
+{
+	struct tcp_build b = {
+		.seq = 0, .ack = s->seq + 1, .flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	out_segment(sp, tx, s, true, ROLE_WAN, &b);
+}
+
 /* Client handshake ACK -> the SYN to the server, with the client's ISN; an
  * ECN-setup SYN (ECE|CWR) when the server is asked (ecn.h). */
 static inline void

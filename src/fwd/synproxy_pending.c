@@ -39,7 +39,8 @@
  * without retransmission.
  *
  * Housekeeping runs once per worker loop with small budgets (flow expiry,
- * pending SYNs, SYN cache expiry) so the loop never stalls.
+ * pending SYNs, probes past their deadline, SYN cache expiry) so the loop
+ * never stalls.
  */
 #include <string.h>
 
@@ -173,6 +174,8 @@ synproxy_housekeeping(struct synproxy_lcore *sp, struct tx_sink *tx, uint32_t no
 	flow_table_expire(sp->flows, sp->now_ms, EXPIRE_BUDGET, on_expire, sp);
 	if (sp->pend_nfree < sp->pend_cap)
 		pending_scan(sp, tx);
+	if (sp->n_probes != 0)
+		probe_expire(sp, tx);
 	if (sp->cache && syn_cache_count(sp->cache))
 		syn_cache_expire(sp->cache, sp->now_ms, sp->cache_max_age_ms, CACHE_BUDGET);
 }

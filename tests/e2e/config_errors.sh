@@ -134,7 +134,7 @@ assert_contains "--check prints the pool figures" "mbuf pool: 8191 mbufs for 1 w
 run_proxy "$CFG/pool.out" -l 0-2 -- --config "$CFG/pool.json" --check
 [ "$RC" -ne 0 ] || { cat "$CFG/pool.out" >&2; e2e_fail "--check: 8191 mbufs accepted for two workers"; }
 assert_contains "--check: pool too small (file)" "$CFG/pool.json" "$CFG/pool.out.err"
-assert_contains "--check: pool too small (what to raise)" "raise mempool_size to at least 9856" "$CFG/pool.out.err"
+assert_contains "--check: pool too small (what to raise)" "raise mempool_size to at least 9984" "$CFG/pool.out.err"
 run_proxy "$CFG/pool.out" --lcores='(0-2)@(0-1)' -- --config "$CFG/pool.json" --check
 assert_contains "--check: workers from --lcores" "cannot cover 2 worker(s)" "$CFG/pool.out.err"
 

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "fuzz_world.h"
 #include "parse.h"
@@ -130,6 +131,8 @@ fw_begin(struct fw *w, uint8_t config, fw_tx_fn cb, void *arg)
 	config_defaults(&w->cfg);
 	c->mode = modes[config & FW_CFG_MODE_MASK];
 	c->ratelimit_enabled = !(config & FW_CFG_NO_RL);
+	c->probe = (config & FW_CFG_PROBE) != 0;
+	rte_srand(FW_HASH_SEED);   /* the probe ISNs: replays stay identical */
 	/* The config minimum everywhere (as the unit tests' world). */
 	c->flow_table_size = 1024;
 	c->syn_cache_size = 1024;
@@ -203,11 +206,16 @@ fw_end(struct fw *w, struct synproxy_stats *stats)
 	fw_flush(w);
 	fw_drain(w);
 	/* Nothing queued is left, and the proxy keeps no mbuf between calls
-	 * (a pending SYN is rebuilt from flow state): none may be in use while
-	 * its flows are still live. */
+	 * (a pending SYN is rebuilt from flow state) but the client SYN of
+	 * each probe in flight: no other may be in use while its flows are
+	 * still live. */
 	synproxy_lcore_occupancy(w->sp, &o);
+	const struct synproxy_stats *ps = synproxy_lcore_stats(w->sp);
+	uint64_t kept = ps->probe_sent - ps->probe_answered - ps->probe_refused - ps->probe_timeout;
 	unsigned int used = rte_mempool_in_use_count(w->mp);
-	if (used != 0)
+	if (kept > SYNPROXY_PROBE_MAX)
+		fw_fail("probes in flight above the cap", kept, SYNPROXY_PROBE_MAX);
+	if (used != kept)
 		fw_fail("mbuf leak: in use with the proxy alive (flows, pending SYNs)", used,
 			o.flows * 1000000ul + o.pending_syn);
 	if (stats != NULL)

@@ -9,6 +9,7 @@
  *   input  = config record*
  *   config = 1 byte: bits 0-1 mode (0 auto, 1 cookie, 2 cache, 3 auto),
  *            bit 2 rate limit off, bit 3 TX checksum offload on both ports,
+ *            bit 4 server probes on (synproxy.probe; fwd/synproxy_probe.c),
  *            other bits ignored
  *   record = ctl:u8  step:u16 little endian  len:u16 little endian  frame[len]
  *     ctl bit 0   the port the frame arrives on: 0 LAN, 1 WAN
@@ -40,9 +41,11 @@
  *
  * Checks: the proxy's output bound (tx.overflow stays 0); after each burst
  * everything it sent is freed (after the tx callback has seen it); at the
- * end of the input, with its flows still live, the pool holds no mbuf at all
- * (the proxy keeps none between calls: a pending SYN is rebuilt from flow
- * state), nor after the proxy is freed. A failed check aborts (a crash for libFuzzer).
+ * end of the input, with its flows still live, the pool holds no mbuf but
+ * the client SYNs kept by probes in flight (probe_sent less the probes
+ * ended; a pending SYN is rebuilt from flow state), and none after the
+ * proxy is freed. The probe ISN comes from rte_rand, seeded with
+ * FW_HASH_SEED per input. A failed check aborts (a crash for libFuzzer).
  */
 #ifndef SYNPROXY_FUZZ_WORLD_H
 #define SYNPROXY_FUZZ_WORLD_H
@@ -72,6 +75,7 @@
 #define FW_CFG_MODE_MASK 0x03
 #define FW_CFG_NO_RL     0x04
 #define FW_CFG_OFFLOAD   0x08
+#define FW_CFG_PROBE     0x10
 
 /* Called with what the proxy queued on each output port after a burst or a
  * housekeeping call, before it is freed. */

@@ -280,11 +280,15 @@ gen_begin(uint8_t config)
 	fw_begin(&g.w, config, gen_tx, NULL);
 }
 
-/* Handshake through the proxy, data both ways, FIN both ways. */
+/* Handshake through the proxy, data both ways, FIN both ways. With probes
+ * on, the server answers the proxy's probe SYN first (the client's SYN-ACK
+ * comes after it). */
 static void
-proxied(struct conn *c)
+proxied(struct conn *c, bool probe)
 {
 	send_seg(c, ROLE_WAN, RTE_TCP_SYN_FLAG, 0, 1, true);
+	if (probe)
+		send_seg(c, ROLE_LAN, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 1, true);
 	send_seg(c, ROLE_WAN, RTE_TCP_ACK_FLAG, 0, 15, true);              /* the cookie ACK */
 	send_seg(c, ROLE_LAN, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0, 1, true);
 	send_seg(c, ROLE_WAN, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, 120, 10, true);
@@ -365,6 +369,8 @@ static const struct seed seeds[] = {
 	{ "v6-lan-initiated-vlan", 0, 6, 1, 0, 0, true, S_LAN },
 	{ "v4-silent-server", 0, 4, 0, 0, 0, true, S_SILENT },
 	{ "v6-silent-server-cache", 2, 6, 0, 0, 0, false, S_SILENT },
+	{ "v4-probe-auto", FW_CFG_PROBE, 4, 0, 0, 0, true, S_PROXIED },
+	{ "v6-probe-cookie-vlan", 1 | FW_CFG_PROBE, 6, 1, 0, 0, true, S_PROXIED },
 };
 
 static int
@@ -377,7 +383,8 @@ check_stats(const struct seed *sd, const struct synproxy_stats *st)
 	case S_PROXIED:
 	case S_MANY:
 		ok = st->proxied_established == n && st->translated_wan >= 3 * n &&
-		     st->translated_lan >= 2 * n && st->fin_seen >= 2 * n;
+		     st->translated_lan >= 2 * n && st->fin_seen >= 2 * n &&
+		     st->probe_answered == ((sd->config & FW_CFG_PROBE) ? 1 : 0);
 		break;
 	case S_LAN:
 		ok = st->passthrough_new == 1 && st->passthrough >= 6;
@@ -411,7 +418,7 @@ make_one(const struct seed *sd)
 		c->v6_ext = sd->v6_ext;
 	}
 	switch (sd->kind) {
-	case S_PROXIED: proxied(&g.c[0]); break;
+	case S_PROXIED: proxied(&g.c[0], (sd->config & FW_CFG_PROBE) != 0); break;
 	case S_MANY: proxied_many(); break;
 	case S_LAN: lan_initiated(&g.c[0]); break;
 	case S_SILENT: silent_server(&g.c[0]); break;

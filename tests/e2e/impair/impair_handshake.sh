@@ -22,7 +22,22 @@
 # Each case checks the rule's counter (a drop per connection), the time of
 # every fetch and its sha256, and the proxy's counters. The lost-ACK case
 # runs in cookie mode and in auto mode (SYN cache), the others in auto.
-# Runs in about 30 s.
+# The proxy learns the servers first (one unimpaired fetch per family; the
+# proxy probes a server:port it does not know before it answers, and
+# timeouts.reprobe is an hour here), so the packets above are the real
+# handshake's. Then, in auto mode, the probe's own packets (src/fwd/
+# synproxy_probe.c), each on a fresh proxy that knows no server:
+#  - probe-syn:    server input, the first SYN of each client address and
+#                  port (the probe's): the client is answered with the
+#                  defaults after timeouts.probe_ms (probe_timeout);
+#  - probe-synack: server output, the first SYN-ACK to each client address
+#                  and port (the probe's; a set as for syn, since the
+#                  conntrack count starts again for the real handshake once
+#                  the probe is reset): the same timeout, and the server, still holding
+#                  the probe's half-open connection, answers the real SYN
+#                  with an ACK, which the proxy resets (server_challenge_ack)
+#                  before its SYN retransmission succeeds.
+# Runs in about 40 s.
 # shellcheck source=../proxy/proxy_lib.sh
 source "$(dirname "$0")/../proxy/proxy_lib.sh"
 
@@ -91,8 +106,13 @@ run_case() {
 
 P=$HTTP_PORT
 for mode in cookie auto; do
-	px_config "$NETNS_LOGDIR/$mode.json" "$mode"
+	px_config "$NETNS_LOGDIR/$mode.json" "$mode" '"timeouts": { "reprobe": 3600 }'
 	px_start "$NETNS_LOGDIR/$mode.json"
+	px_mark
+	e2e_fetch "http://$SERVER_IP4:$P/blob"
+	e2e_fetch "http://[$SERVER_IP6]:$P/blob"
+	px_read
+	assert_eq "$mode: both servers probed and learned" 2 "$(px_delta probe_answered)"
 
 	CASE="$mode/ack"
 	run_case "$NS_CLIENT" output "tcp dport $P ct original packets 2 counter drop"
@@ -112,6 +132,22 @@ for mode in cookie auto; do
 	run_case "$NS_SERVER" output "tcp sport $P ct reply packets 1 counter drop"
 	# the first SYN-ACK never arrives; the one that does completes it
 	assert_ge "$CASE: server SYN-ACKs" $((2 * FETCHES)) "$(px_delta server_synack)"
+	assert_eq "$mode: no probe after the first (learned for an hour)" 2 "$(px_now probe_sent)"
 done
+
+# The probe's own packets, lost: a fresh proxy per case (nothing learned).
+CASE="auto/probe-syn"
+px_start "$NETNS_LOGDIR/auto.json"
+run_case "$NS_SERVER" input "tcp dport $P tcp flags & (syn | ack) == syn ip saddr . tcp sport != @seen4 add @seen4 { ip saddr . tcp sport } counter drop
+	tcp dport $P tcp flags & (syn | ack) == syn ip6 saddr . tcp sport != @seen6 add @seen6 { ip6 saddr . tcp sport } counter drop"
+assert_eq "$CASE: probes unanswered (one per server)" 2 "$(px_delta probe_timeout)"
+
+CASE="auto/probe-synack"
+px_start "$NETNS_LOGDIR/auto.json"
+run_case "$NS_SERVER" output "tcp sport $P tcp flags & (syn | ack) == syn | ack ip daddr . tcp dport != @seen4 add @seen4 { ip daddr . tcp dport } counter drop
+	tcp sport $P tcp flags & (syn | ack) == syn | ack ip6 daddr . tcp dport != @seen6 add @seen6 { ip6 daddr . tcp dport } counter drop"
+assert_eq "$CASE: probes unanswered (one per server)" 2 "$(px_delta probe_timeout)"
+assert_ge "$CASE: the probe's half-open connection reset" 2 "$(px_delta server_challenge_ack)"
+px_show probe_sent probe_timeout server_challenge_ack syn_to_server_retx
 
 e2e_pass

@@ -12,7 +12,9 @@ tshark nor scapy and every assertion is spelled out here, in one place:
   handshake CLIENT.pcap SERVER.pcap PORT
       For every connection to PORT seen at the server: the server's first
       segments are SYN, SYN-ACK, ACK (a three-way handshake the proxy opened
-      for the client); the client had already received its SYN-ACK and sent
+      for the client), after at most one probe (the proxy's own SYN on the
+      client's tuple with another ISN, answered by the server's SYN-ACK and
+      reset by the proxy at ISN + 1, before the client got its SYN-ACK); the client had already received its SYN-ACK and sent
       its ACK before that SYN reached the server (the proxy answered first);
       the SYN carries the client's ISN. Prints one line per connection and
       a summary; exit 1 on any violation or if no connection was found.
@@ -20,6 +22,13 @@ tshark nor scapy and every assertion is spelled out here, in one place:
   synopts PCAP PORT
       JSON list of the options of every SYN / SYN-ACK on PORT (mss, wscale,
       sack, ts, who sent it), in capture order.
+
+  tsall PCAP PORT
+      For every connection to PORT in a capture at the client: if the
+      SYN-ACK the client got carried a timestamp, every segment from the
+      server side but RSTs carries one too (RFC 7323: the promise holds). Prints one
+      line per connection; exit 1 on a segment without, a connection with
+      no SYN-ACK, or no connection at all.
 
   foreign PCAP DST ALLOWED_SRC...
       Counts the SYN and ACK segments addressed to DST whose source is not
@@ -197,20 +206,41 @@ def cmd_handshake(cpath, spath, port):
 		conns.setdefault(key, []).append(p)
 	bad = 0
 	for (caddr, cport), pkts in sorted(conns.items(), key=lambda kv: kv[1][0]["t"]):
-		first = pkts[:3]
-		kinds = []
-		for p in first:
-			from_client = p["dport"] == port
-			kinds.append(("c:" if from_client else "s:") + _flags(p))
 		why = []
-		if kinds != ["c:S", "s:SA", "c:A"]:
-			why.append("server saw %s instead of SYN, SYN-ACK, ACK" % " ".join(kinds))
-		syn_t = first[0]["t"] if first else 0
 		# The same connection on the client side (its own address and port).
 		cside = [p for p in cli if (p["src"] == caddr and p["sport"] == cport and p["dport"] == port)
 			 or (p["dst"] == caddr and p["dport"] == cport and p["sport"] == port)]
 		c_syn = next((p for p in cside if p["flags"] & (SYN | ACK) == SYN), None)
 		c_synack = next((p for p in cside if p["flags"] & (SYN | ACK) == SYN | ACK), None)
+		# A probe first (the proxy learning the server's options before
+		# answering the client): its own SYN on the client's tuple with
+		# another ISN, the server's SYN-ACK to it, the proxy's RST at its
+		# ISN + 1; the client's SYN-ACK only after the server answered.
+		probe = ""
+		p0 = pkts[0]
+		if (c_syn is not None and p0["dport"] == port and p0["flags"] & (SYN | ACK) == SYN
+		    and p0["seq"] != c_syn["seq"]):
+			isn1 = (p0["seq"] + 1) & 0xffffffff
+			ans = pkts[1] if len(pkts) > 1 else None
+			rst = pkts[2] if len(pkts) > 2 else None
+			probe = " (probe first)"
+			if ans is None or ans["sport"] != port or ans["flags"] & (SYN | ACK | RST) != SYN | ACK \
+			   or ans["ack"] != isn1:
+				why.append("probe SYN not answered by the server's SYN-ACK")
+			elif rst is None or rst["dport"] != port or not rst["flags"] & RST or rst["seq"] != isn1:
+				why.append("probe not reset at its ISN + 1")
+			elif c_synack is not None and c_synack["t"] < ans["t"]:
+				why.append("client SYN-ACK at %.6f before the server answered the probe at %.6f" %
+					   (c_synack["t"], ans["t"]))
+			pkts = pkts[3:]
+		first = pkts[:3]
+		kinds = []
+		for p in first:
+			from_client = p["dport"] == port
+			kinds.append(("c:" if from_client else "s:") + _flags(p))
+		if kinds != ["c:S", "s:SA", "c:A"]:
+			why.append("server saw %s instead of SYN, SYN-ACK, ACK" % " ".join(kinds))
+		syn_t = first[0]["t"] if first else 0
 		c_ack = None
 		if c_synack is not None:
 			c_ack = next((p for p in cside if p["sport"] == cport and p["flags"] & (SYN | ACK) == ACK
@@ -223,8 +253,8 @@ def cmd_handshake(cpath, spath, port):
 					   (syn_t, c_synack["t"], c_ack["t"]))
 			if first and first[0]["seq"] != c_syn["seq"]:
 				why.append("server SYN ISN %u != client ISN %u" % (first[0]["seq"], c_syn["seq"]))
-		print("  %s.%d: server %s; client SYN-ACK %+.3f ms, ACK %+.3f ms before the server's SYN%s" % (
-			caddr, cport, " ".join(kinds),
+		print("  %s.%d: server %s%s; client SYN-ACK %+.3f ms, ACK %+.3f ms before the server's SYN%s" % (
+			caddr, cport, " ".join(kinds), probe,
 			(syn_t - c_synack["t"]) * 1e3 if c_synack else float("nan"),
 			(syn_t - c_ack["t"]) * 1e3 if c_ack else float("nan"),
 			("  BAD: " + "; ".join(why)) if why else ""))
@@ -245,6 +275,34 @@ def cmd_synopts(path, port):
 			    "wscale": o["wscale"], "sack": o["sack"], "ts": o["ts"] is not None})
 	print(json.dumps(res))
 	return 0
+
+
+def cmd_tsall(path, port):
+	"""Per connection to PORT seen at the client: whether its SYN-ACK carried
+	a timestamp, and then how many of the server's segments did not."""
+	port = int(port)
+	conns = {}
+	for p in read(path):
+		if p["sport"] == port:
+			key = (p["dst"], p["dport"])
+		elif p["dport"] == port:
+			key = (p["src"], p["sport"])
+		else:
+			continue
+		conns.setdefault(key, []).append(p)
+	bad = 0
+	for (caddr, cport), pkts in sorted(conns.items(), key=lambda kv: kv[1][0]["t"]):
+		srv = [p for p in pkts if p["sport"] == port]
+		sa = next((p for p in srv if p["flags"] & (SYN | ACK) == SYN | ACK), None)
+		ts = sa is not None and sa["opts"]["ts"] is not None
+		# RSTs need none (RFC 7323 5.2: not even checked by PAWS)
+		missing = sum(1 for p in srv if p["opts"]["ts"] is None and not p["flags"] & RST) if ts else 0
+		print("  %s.%d: SYN-ACK %s, %d server segment(s), %d without TS%s" % (
+			caddr, cport, "with TS" if ts else ("without TS" if sa else "missing"), len(srv),
+			missing, "  BAD" if missing or sa is None else ""))
+		bad += bool(missing or sa is None)
+	print("tsall: %d connection(s), %d bad" % (len(conns), bad))
+	return 0 if conns and not bad else 1
 
 
 def cmd_foreign(path, dst, *allowed):
@@ -297,6 +355,7 @@ def cmd_checksums(path):
 
 def main(argv):
 	cmds = {"handshake": (cmd_handshake, 3), "synopts": (cmd_synopts, 2),
+		"tsall": (cmd_tsall, 2),
 		"checksums": (cmd_checksums, 1), "same": (cmd_same, 3), "foreign": (cmd_foreign, None)}
 	if len(argv) < 2 or argv[1] not in cmds:
 		print(__doc__, file=sys.stderr)

@@ -29,7 +29,13 @@
 #     nothing.
 # Counters: ecn_on for the three end-to-end connections, ecn_scrubbed for
 # the three first contacts and the two refusals, ecn_cleared > 0.
-# Runs in about 20 s.
+# A and B run with synproxy.probe off: the proxy answers before the server
+# has said anything (what it always does under attack), so a first contact
+# is a disagreement to scrub.
+#  C. With probes on (the default; src/fwd/synproxy_probe.c) the proxy asks
+#     a server it does not know before it answers: the FIRST connection is
+#     ECN end to end, and the probe counted.
+# Runs in about 25 s.
 # shellcheck source=proxy_lib.sh
 source "$(dirname "$0")/proxy_lib.sh"
 
@@ -42,7 +48,7 @@ nsx "$NS_SERVER" sysctl -qw net.ipv4.tcp_ecn=1
 e2e_http_server 1024
 netns_bg probe "$NS_SERVER" 250 python3 "$PX_DIR/tcpprobe.py" server --port $ECHO_PORT
 netns_wait_listen "$NS_SERVER" $ECHO_PORT 10
-px_config "$NETNS_LOGDIR/auto.json" auto
+px_config "$NETNS_LOGDIR/auto.json" auto '"probe": false'
 px_start "$NETNS_LOGDIR/auto.json"
 px_cap_start cli "$NS_CLIENT" "tcp port $HTTP_PORT or tcp port $ECHO_PORT"
 px_cap_start srv "$NS_SERVER" "tcp port $HTTP_PORT or tcp port $ECHO_PORT"
@@ -160,4 +166,19 @@ assert_eq "ecn_on (the three second connections of A)" 3 "$(px_delta ecn_on)"
 assert_eq "ecn_scrubbed (three first contacts, two refusals)" 5 "$(px_delta ecn_scrubbed)"
 assert_ge "ecn_cleared" $((BULK / 1500)) "$(px_delta ecn_cleared)"
 assert_eq "proxied_established" 10 "$(px_delta proxied_established)"
+
+# C. probes on, a new proxy (nothing learned), the server does ECN again.
+nsx "$NS_SERVER" sysctl -qw net.ipv4.tcp_ecn=1
+px_config "$NETNS_LOGDIR/probe.json" auto
+px_start "$NETNS_LOGDIR/probe.json"
+px_mark
+echo_conn c4-1 "$SERVER_IP4"
+echo_conn c6-1 "$SERVER_IP6"
+px_read
+px_show probe_sent probe_answered ecn_on ecn_scrubbed proxied_established
+assert_eq "C, echo v4, first contact probed: ECN at the ends" "client=1 server=1" "$(ends c4-1)"
+assert_eq "C, echo v6, first contact probed: ECN at the ends" "client=1 server=1" "$(ends c6-1)"
+assert_eq "C: probes answered (v4 and v6 servers)" 2 "$(px_delta probe_answered)"
+assert_eq "C: ecn_on" 2 "$(px_delta ecn_on)"
+assert_eq "C: ecn_scrubbed" 0 "$(px_delta ecn_scrubbed)"
 e2e_pass

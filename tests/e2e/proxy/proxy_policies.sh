@@ -35,7 +35,10 @@ for a in $ALLOWED $DENIED; do
 	ip -n "$NS_SERVER" neigh replace "$a" lladdr "$cmac" nud permanent dev eth0
 done
 CFG=$NETNS_LOGDIR/policies.json
-px_config "$CFG" cookie "\"services\": [
+# synproxy.probe off: a service's option defaults are what a client of a
+# server not yet learned is told (a probe would learn the server first, and
+# learned options win over the defaults: README).
+px_config "$CFG" cookie "\"probe\": false, \"services\": [
 			{ \"prefix\": \"$SERVER_IP4\", \"ports\": [$PROT] },
 			{ \"prefix\": \"198.18.0.0/24\", \"ports\": [$OVR], \"mode\": \"cache\",
 			  \"defaults\": { \"mss\": 1220, \"wscale\": 3, \"sack\": false } },

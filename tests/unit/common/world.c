@@ -53,6 +53,10 @@ world_start(enum cfg_synproxy_mode mode, world_tweak_fn tweak)
 	c->syn_cache_size = 1024;
 	c->learn_table_size = 1024;
 	c->ratelimit_table_size = 1024;
+	/* SYNs answered at once, with the defaults or what was learned: the
+	 * handshake suites test that machinery (what a flood gets, and what a
+	 * server that changed gets); test_sp_probe turns probes on. */
+	c->probe = false;
 	if (tweak != NULL)
 		tweak(c);
 	world.mp = rte_pktmbuf_pool_create("sp_test", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);

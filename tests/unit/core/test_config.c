@@ -777,7 +777,7 @@ test_prefix_limits(void **state)
 }
 
 /* The pool arithmetic of README "Sizing the mbuf pool", on the defaults:
- * rings 4 x 1024, in flight 6 x 32 + 64, cache 1.5 x 256 per lcore. */
+ * rings 4 x 1024, in flight 6 x 32 + 64 + 64 probes, cache 1.5 x 256 per lcore. */
 static void
 test_pool_need(void **state)
 {
@@ -786,14 +786,14 @@ test_pool_need(void **state)
 
 	(void)state;
 	expect_ok(&cfg, "{" PORTS "\"synproxy\": {}}");
-	assert_int_equal(config_pool_need(&cfg, 1, false, NULL, 0), 4096 + 256 + 2 * 384);
+	assert_int_equal(config_pool_need(&cfg, 1, false, NULL, 0), 4096 + 320 + 2 * 384);
 	/* software steering: the steering ring and the stash (one burst per worker) */
 	assert_int_equal(config_pool_need(&cfg, 2, true, how, sizeof(how)),
-			 2 * (4096 + 4096 + 256 + 64) + 3 * 384);
-	assert_non_null(strstr(how, "= 18176"));
+			 2 * (4096 + 4096 + 320 + 64) + 3 * 384);
+	assert_non_null(strstr(how, "= 18304"));
 	/* with one worker nothing is steered */
-	assert_int_equal(config_pool_need(&cfg, 1, true, NULL, 0), 4096 + 256 + 32 + 2 * 384);
-	assert_int_equal(config_pool_need(&cfg, 4, false, NULL, 0), 4 * (4096 + 256) + 5 * 384);
+	assert_int_equal(config_pool_need(&cfg, 1, true, NULL, 0), 4096 + 320 + 32 + 2 * 384);
+	assert_int_equal(config_pool_need(&cfg, 4, false, NULL, 0), 4 * (4096 + 320) + 5 * 384);
 	/* the shipped configs cover what they say */
 	expect_ok(&cfg, config_embedded_default);
 	assert_true(config_pool_need(&cfg, 2, true, NULL, 0) <= cfg.mempool_size);
