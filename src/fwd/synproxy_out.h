@@ -116,6 +116,22 @@ out_probe_rst_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const str
 	out_segment(sp, tx, s, true, ROLE_LAN, &b);
 }
 
+/* A probe past its deadline -> the RST that ends it (seq = probe ISN + 1),
+ * in the new frame m holding the kept client SYN s's L2 header. */
+static inline void
+out_probe_rst_to_server_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
+			    const struct seg *s, const struct probe *p)
+{
+	struct tcp_build b = {
+		.seq = p->isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+	build_addrs(&b, s, false);
+	tcp_build_frame(m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
+	m->port = s->m->port;
+	tx_sink_push(tx, ROLE_LAN, m);
+}
+
 /* The server refused a probe (RST: port closed) -> the kept client SYN s
  * becomes the RST the server's stack would have sent it (seq 0, ack = its
  * ISN + 1, as to any SYN to a closed port). */

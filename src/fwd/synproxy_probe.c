@@ -23,7 +23,8 @@
  *   RST         -> (ack = probe ISN + 1) the port is closed: the client gets
  *                  the RST a bridge would have let through; the server:port
  *                  is marked silent (below)                    probe_refused
- *   nothing     -> after timeouts.probe_ms the client is answered with the
+ *   nothing     -> after timeouts.probe_ms the probe is reset (RST, in case
+ *                  only the SYN-ACK was lost) and the client answered with the
  *                  defaults; the server:port is marked silent, and not probed
  *                  again before timeouts.reprobe                probe_timeout
  * A second SYN on the tuple of a probe in flight is dropped (probe_dup_syn):
@@ -141,6 +142,24 @@ probe_release(struct synproxy_lcore *sp, int i)
 	sp->n_probes--;
 }
 
+/* A new frame holding the client SYN's L2 header (client -> server), for a
+ * segment the proxy sends to the server on the client's tuple; NULL (counted
+ * alloc_fail) when the pool is dry. */
+static struct rte_mbuf *
+probe_frame(struct synproxy_lcore *sp, const struct seg *s)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->mp);
+	uint16_t l2 = s->mt->l3_off;
+	char *d = m != NULL ? rte_pktmbuf_append(m, l2) : NULL;
+	if (d == NULL) {
+		rte_pktmbuf_free(m);   /* NULL-safe */
+		sp->stats.alloc_fail++;
+		return NULL;
+	}
+	memcpy(d, rte_pktmbuf_mtod(s->m, const void *), l2);
+	return m;
+}
+
 /* Accepts: a checked, counted client SYN whose server (k) wants a probe,
  * outside an attack. Takes the frame and returns true when a probe went out
  * (probe_sent); false (the caller answers at once) when one is in flight for
@@ -165,19 +184,9 @@ probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const 
 	}
 	if (free_slot < 0)
 		return false;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(sp->mp);
-	if (m == NULL) {
-		sp->stats.alloc_fail++;
+	struct rte_mbuf *m = probe_frame(sp, s);
+	if (m == NULL)
 		return false;
-	}
-	uint16_t l2 = s->mt->l3_off;
-	char *d = rte_pktmbuf_append(m, l2);
-	if (d == NULL) {
-		rte_pktmbuf_free(m);
-		sp->stats.alloc_fail++;
-		return false;
-	}
-	memcpy(d, rte_pktmbuf_mtod(s->m, const void *), l2);   /* client -> server L2 */
 
 	struct probe *p = &t->slot[free_slot];
 	p->syn = s->m;
@@ -277,6 +286,13 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 		sp->stats.probe_timeout++;
 		struct seg cs;
 		probe_seg(p, &cs);
+		/* The probe SYN may have reached the server and only its SYN-ACK
+		 * been lost: reset the half-open probe now, or the client's real
+		 * SYN on the same tuple meets it and waits a retransmission. A
+		 * RST for a connection the server never saw is ignored by it. */
+		struct rte_mbuf *rst = tx_sink_room(tx, ROLE_LAN) != 0 ? probe_frame(sp, &cs) : NULL;
+		if (rst != NULL)
+			out_probe_rst_to_server_new(sp, tx, rst, &cs, p);
 		syn_answer(sp, tx, &cs, &p->key, &p->svc, p->use_cache);
 		probe_release(sp, i);
 	}
