@@ -62,8 +62,7 @@ enum keyed_hash_domain {
 	KH_DOM_RATELIMIT,   /* source prefix buckets */
 	KH_DOM_SERVER,      /* learned server options */
 	KH_DOM_STEER,       /* software steering (worker choice) */
-	KH_DOM_PREFIX,      /* per-prefix flow counters, row 0 (prefix_limits.c) */
-	KH_DOM_PREFIX_B,    /* per-prefix flow counters, row 1: independent of row 0 */
+	KH_DOM_PREFIX,      /* per-prefix flow counters, both rows (prefix_limits.c) */
 	KH_DOM_MAX
 };
 
