@@ -116,15 +116,20 @@ slots_of(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
 	 struct prefix_count *c[2])
 {
 	uint32_t p[PREFIX_KEY_WORDS];
+	uint32_t h;
 
+	/* The hash in each branch: an IPv4 prefix's zero words then cost no
+	 * products (constants after inlining; the same value). */
 	if (k->family == FLOW_AF_INET) {
 		p[0] = k->wan_addr[0] & pl->v4_mask;
 		p[1] = p[2] = p[3] = 0;
 		p[4] = k->family | (uint32_t)pl->v4_prefix << 8 | (uint32_t)dom << 16;
+		h = keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS);
 	} else {
 		for (unsigned i = 0; i < 4; i++)
 			p[i] = k->wan_addr[i] & pl->v6_mask[i];
 		p[4] = k->family | (uint32_t)pl->v6_prefix << 8 | (uint32_t)dom << 16;
+		h = keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS);
 	}
 	/* Both rows from one strongly universal 32-bit value, 16 bits each
 	 * (rows have at most 2^16 slots): for two prefixes, the pair of
@@ -132,7 +137,6 @@ slots_of(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
 	 * law two independently keyed row hashes give; the sketch's odds
 	 * (above) are unchanged. One sum of five products instead of two:
 	 * ~4 cycles on each of admit, half-open done and release. */
-	uint32_t h = keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS);
 	c[0] = &pl->slots[h & pl->mask];
 	c[1] = &pl->slots[(size_t)pl->mask + 1 + ((h >> 16) & pl->mask)];
 }

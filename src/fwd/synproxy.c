@@ -412,9 +412,8 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 			struct seg *s = &segs[nt];
 			seg_init(s, pkts[i], mt);
 			s->src = lists ? srcv[i] : POLICY_SRC_NONE;
-			seg_key(s, in, &keys[nt]);
+			hashes[nt] = seg_key(s, in, &keys[nt]);
 			kp[nt] = &keys[nt];
-			hashes[nt] = flow_table_hash(sp->flows, &keys[nt]);
 			/* A flood's SYNs come from everywhere: start the rate-limit
 			 * bucket's cache miss now, it is needed a burst later. */
 			if (in == ROLE_WAN && sp->rl_on &&
