@@ -44,12 +44,14 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "flow/keyed_hash.h"
 #include "flow/prefix_limits.h"
 
 #define PREFIX_ROWS 2
-#define PREFIX_MAX_SLOTS (1u << 16)   /* per row: the rows stay in cache (the header) */
+#define PREFIX_MAX_SLOTS (1u << 16)   /* per row: the rows stay in cache (the header);
+					* also what one 32-bit hash can index twice (slots_of) */
 #define PREFIX_KEY_WORDS 5   /* the masked address (4 words), family | length << 8 | domain << 16 */
 
 struct prefix_count {
@@ -114,19 +116,39 @@ slots_of(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom,
 	 struct prefix_count *c[2])
 {
 	uint32_t p[PREFIX_KEY_WORDS];
+	uint32_t h;
 
+	/* The hash in each branch: an IPv4 prefix's zero words then cost no
+	 * products (constants after inlining; the same value). */
 	if (k->family == FLOW_AF_INET) {
 		p[0] = k->wan_addr[0] & pl->v4_mask;
 		p[1] = p[2] = p[3] = 0;
 		p[4] = k->family | (uint32_t)pl->v4_prefix << 8 | (uint32_t)dom << 16;
+		h = keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS);
 	} else {
 		for (unsigned i = 0; i < 4; i++)
 			p[i] = k->wan_addr[i] & pl->v6_mask[i];
 		p[4] = k->family | (uint32_t)pl->v6_prefix << 8 | (uint32_t)dom << 16;
+		h = keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS);
 	}
-	c[0] = &pl->slots[keyed_hash_words(KH_DOM_PREFIX, p, PREFIX_KEY_WORDS) & pl->mask];
-	c[1] = &pl->slots[(size_t)pl->mask + 1 +
-			  (keyed_hash_words(KH_DOM_PREFIX_B, p, PREFIX_KEY_WORDS) & pl->mask)];
+	/* Both rows from one strongly universal 32-bit value, 16 bits each
+	 * (rows have at most 2^16 slots): for two prefixes, the pair of
+	 * values is uniform over all 2^64 pairs, which is exactly the joint
+	 * law two independently keyed row hashes give; the sketch's odds
+	 * (above) are unchanged. One sum of five products instead of two:
+	 * ~4 cycles on each of admit, half-open done and release. */
+	c[0] = &pl->slots[h & pl->mask];
+	c[1] = &pl->slots[(size_t)pl->mask + 1 + ((h >> 16) & pl->mask)];
+}
+
+void
+prefix_limits_prefetch_dom(const struct prefix_limits *pl, const struct flow_key *k, uint16_t dom)
+{
+	struct prefix_count *c[2];
+
+	slots_of(pl, k, dom, c);
+	rte_prefetch0(c[0]);
+	rte_prefetch0(c[1]);
 }
 
 static inline void

@@ -14,9 +14,10 @@
  * Storage: a count-min sketch, not a keyed table (prefix_limits.c says why).
  * Two rows of 2^k slots (the next power of two >= the flow table size, at
  * most 65536: the rows stay in cache, prefix_limits.c), each slot a flow count and a half-open count; a prefix maps to one slot per
- * row through the keyed hash, in two domains (keyed_hash.h: KH_DOM_PREFIX,
- * KH_DOM_PREFIX_B), so the two slots are independent and an attacker cannot
- * aim prefixes at them. A prefix's count is the smaller of its two slots:
+ * row through the keyed hash (keyed_hash.h, KH_DOM_PREFIX: one strongly
+ * universal 32-bit value, 16 bits per row), so the two slots are as
+ * independent as two separately keyed hashes make them and an attacker
+ * cannot aim prefixes at them. A prefix's count is the smaller of its two slots:
  * never below the truth (other prefixes sharing a slot only add to it).
  *
  * Domains: a count is kept per (prefix, domain). Domain 0
@@ -118,6 +119,11 @@ prefix_limits_get(const struct prefix_limits *pl, const struct flow_key *k, uint
 {
 	prefix_limits_get_dom(pl, k, PREFIX_DOM_GLOBAL, flows, half_open);
 }
+
+/* Start loading the two slots of k's prefix in domain dom (a release that
+ * is about to come: their lines are cold by then). */
+void prefix_limits_prefetch_dom(const struct prefix_limits *pl, const struct flow_key *k,
+				uint16_t dom);
 void prefix_limits_stats_get(const struct prefix_limits *pl, struct prefix_limits_stats *st);
 
 #endif

@@ -166,8 +166,10 @@ seg_init(struct seg *s, struct rte_mbuf *m, const struct pkt_meta *mt)
 	s->flags = mt->tcp_flags & TCP_FLAGS_MASK;
 }
 
-/* The flow key: always client (WAN side) first. */
-static inline void
+/* The flow key: always client (WAN side) first. Returns its hash in the
+ * flow table (flow_table_hash), computed with the key: an IPv4 key's zero
+ * words need no products (keyed_hash_flow_key_v4). */
+static inline uint32_t
 seg_key(const struct seg *s, enum port_role in, struct flow_key *k)
 {
 	const uint16_t *ports = (const uint16_t *)s->th;
@@ -176,16 +178,16 @@ seg_key(const struct seg *s, enum port_role in, struct flow_key *k)
 	if (s->mt->l3 == PKT_L3_IPV4) {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)s->l3;
 		if (in == ROLE_WAN)
-			flow_key_v4(k, ip->src_addr, ip->dst_addr, sp, dp, IPPROTO_TCP);
-		else
-			flow_key_v4(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
-	} else {
-		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)s->l3;
-		if (in == ROLE_WAN)
-			flow_key_v6(k, ip->src_addr, ip->dst_addr, sp, dp, IPPROTO_TCP);
-		else
-			flow_key_v6(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
+			return keyed_hash_flow_key_v4(k, ip->src_addr, ip->dst_addr, sp, dp,
+						      IPPROTO_TCP);
+		return keyed_hash_flow_key_v4(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
 	}
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)s->l3;
+	if (in == ROLE_WAN)
+		flow_key_v6(k, ip->src_addr, ip->dst_addr, sp, dp, IPPROTO_TCP);
+	else
+		flow_key_v6(k, ip->dst_addr, ip->src_addr, dp, sp, IPPROTO_TCP);
+	return keyed_hash_flow_key(k);
 }
 
 /* Verify the TCP checksum (hardware verdict when the port gave one). The

@@ -80,6 +80,7 @@ cookie_secrets_init(struct cookie_secrets *s, uint32_t period_sec, uint32_t now_
 		return -1;
 	memset(s, 0, sizeof(*s));
 	s->period = period_sec;
+	s->period_m = cookie_period_magic(period_sec);
 	t = now_sec / period_sec;
 	/*
 	 * All four slots get a random key so even a stray read never sees a
@@ -151,6 +152,7 @@ cookie_secrets_init_keyed(struct cookie_secrets *s, uint32_t period_sec,
 		return -1;
 	memset(s, 0, sizeof(*s));
 	s->period = period_sec;
+	s->period_m = cookie_period_magic(period_sec);
 	s->keyed = 1;
 	s->age_ok_extra = 0x8;
 	for (int i = 0; i < 4; i++)

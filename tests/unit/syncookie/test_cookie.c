@@ -932,6 +932,41 @@ test_cookie_probe_forgery(void **state)
 	assert_true(accepted <= 3);
 }
 
+/* The period counter's multiply is the divide it replaces, for every
+ * period and clock value tried: edges around multiples and random ones. */
+static void
+test_period_div_exact(void **state)
+{
+	static const uint32_t periods[] = { 1, 2, 3, 7, 60, 64, 1000, 86399, 1u << 20,
+					    0x80000001u, UINT32_MAX - 1, UINT32_MAX };
+	uint64_t x = 88172645463325252ull;
+
+	(void)state;
+	for (unsigned p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
+		struct cookie_secrets s;
+		uint32_t d = periods[p];
+
+		memset(&s, 0, sizeof(s));
+		s.period = d;
+		s.period_m = cookie_period_magic(d);
+		for (uint64_t q = 0; q < 5; q++) {
+			uint64_t base = q * d;
+			for (int e = -1; e <= 1; e++) {
+				uint64_t n = base + (uint64_t)(int64_t)e;
+				if (n > UINT32_MAX)
+					continue;
+				assert_int_equal(cookie_period_div(&s, (uint32_t)n), (uint32_t)n / d);
+			}
+		}
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			uint32_t n = (uint32_t)x;
+			assert_int_equal(cookie_period_div(&s, n), n / d);
+		}
+		assert_int_equal(cookie_period_div(&s, UINT32_MAX), UINT32_MAX / d);
+	}
+}
+
 int
 main(void)
 {
@@ -957,6 +992,7 @@ main(void)
 		cmocka_unit_test(test_ts_cookie_layout),
 		cmocka_unit_test(test_ts_cookie_roundtrip_all),
 		cmocka_unit_test(test_decode_ack_any_tsecr),
+		cmocka_unit_test(test_period_div_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
