@@ -18,21 +18,29 @@ impairment matrix (impair_matrix.sh). Standard library only.
                                 port saw at its end (info, error)
       Every socket operation is bounded (STALL seconds without progress).
 
-  client --ctl SOCK --data FILE --plan PLAN --chunk I --mode M --out RESULTS
-         [--file-prefix P] [--deadline S]
-      In the client namespace: runs chunk I of the plan (plan below) and
-      appends one JSON line per run to RESULTS: per direction the connect
-      time, the transfer time (from connect() returning to the last byte
-      checked: the server's sha256 line for an upload, EOF after FILE for a
-      download), sha256 verdict, both ends' TCP_INFO, and the proxy's
-      counters that moved during the run (telemetry, /synproxy/stats).
+  client --ctl SOCK --data FILE --plan PLAN --mode proxy|bridge --out RESULTS
+         (--chunk I | --cases JSON) [--round R] [--limit S] [--deadline S]
+         [--file-prefix P]
+      In the client namespace: runs chunk I of the plan (or the named
+      cases, round R: a second round on fresh ports) and appends one JSON
+      line per run to RESULTS: per direction the connect time, the transfer
+      time (from connect() returning to the last byte checked: the server's
+      sha256 line for an upload, EOF after FILE for a download), both ends'
+      TCP_INFO, and the proxy's counters that moved during the run
+      (telemetry: /synproxy/stats and the ports' drop counters). A transfer
+      still running after --limit s is stopped (over_limit); nothing starts
+      after --deadline s.
 
-  plan --out PLAN --chunks K [--v6-subset]
-      Writes the case list (below) split into K chunks.
+  plan --out PLAN --chunks K --server4 A [--server6 A] [--only REGEX]
+      Writes the case list (below) split into K chunks, with the ports.
 
-  report --results RESULTS --ratio R [--floor-ms F]
-      The table (case, proxy median, bridge median, ratio, verdict) and the
-      verdict: exit 1 if any run failed or any median ratio is above R.
+  retry --results RESULTS --out JSON --max N
+      The names of the failed cases (none if more than N).
+
+  report --results RESULTS [--ratio R] [--floor-ms F]
+      The table (case, direction, proxy median, bridge median, ratio,
+      options, verdict), the details of each failure, and the verdict:
+      exit 1 if any case failed.
 
 A case sets the client's and the server's sysctls (net.ipv4.tcp_timestamps,
 tcp_sack, tcp_window_scaling, tcp_ecn: the IPv4 names govern IPv6 too), then
@@ -41,6 +49,9 @@ download, concurrently), so the proxy has learned nothing about them unless
 the case teaches it first: "teach" connections with the server's options
 of the case's first phase, then the server's sysctls of the second phase
 ("flip"), optionally a wait (the re-probe interval), then the timed runs.
+Through the bridge a case is its class's connection (negotiated()): the
+cases of a class share the class's runs (assign_bridge_runs) and are judged
+against its median.
 """
 
 import argparse
@@ -443,9 +454,10 @@ def cmd_client(a):
 			if time.monotonic() - t_start > a.deadline:
 				emit({"case": name, "class": c["class"], "run": r, "skipped": "the session's time budget (%d s) ran out" % a.deadline})
 				continue
-			if over.get(name):
-				# the case has failed: its time goes to the others
-				emit({"case": name, "class": c["class"], "run": r, "skipped": "an earlier run was over the %g s limit" % a.limit})
+			if over.get(name, 0) >= 2:
+				# its median is over the limit: the case has failed, its
+				# time goes to the others
+				emit({"case": name, "class": c["class"], "run": r, "skipped": "two runs were over the %g s limit" % a.limit})
 				continue
 			if c.get("wait_s") and not bridge:
 				left = taught_at[name] + c["wait_s"] - time.monotonic()
@@ -597,11 +609,12 @@ class Results:
 def judge(res, k, rnd, d, a):
 	"""One case, one direction, one round: (ok, medians, ratio, reasons).
 	The proxy's median over the case's runs, the bridge's over its class's.
-	A median is a number, None (runs missing) or ">N" (a run was stopped at
-	the N ms limit)."""
+	A run stopped at the time limit counts as the limit (its time is at
+	least that); a median is a number, ">N" when it is such a run (the
+	case fails), or None when runs are missing."""
 	med, why = {}, []
 	for mode in ("proxy", "bridge"):
-		xs, over = [], None
+		xs, stopped = [], 0
 		for rec in res.runs_of(k, rnd, mode):
 			who = "%s run %d%s" % (mode, rec["run"], "" if rec["case"] == k else " (%s)" % rec["case"])
 			if "skipped" in rec:
@@ -610,17 +623,24 @@ def judge(res, k, rnd, d, a):
 			r = rec["res"][d]
 			if r.get("ok"):
 				xs.append(r["xfer_ms"])
+			elif r.get("over_limit"):
+				xs.append(rec["limit"] * 1000.0)
+				stopped += 1
 			else:
 				why.append("%s: %s" % (who, r.get("error")))
-				if r.get("over_limit"):
-					over = ">%d" % (rec["limit"] * 1000)
 			# through the bridge the ends must have agreed what the class says
 			got = ((r.get("client") or {}).get("opts") or "???")[:3]
 			if mode == "bridge" and got != rec["class"].split()[1]:
 				why.append("%s: the ends agreed on %s, not the class's %s" % (who, got, rec["class"]))
 		if len(xs) < a.runs and not any(w.startswith(mode) for w in why):
 			why.append("%s: %d of %d runs recorded" % (mode, len(xs), a.runs))
-		med[mode] = median(xs) if len(xs) >= a.runs else over
+		m = median(xs) if len(xs) >= a.runs else None
+		limits = [rec["limit"] * 1000.0 for rec in res.runs_of(k, rnd, mode)]
+		if m is not None and stopped and m >= min(limits):
+			why.append("%s: %d of %d runs were still running at the %g s limit" % (
+				mode, stopped, len(xs), min(limits) / 1000))
+			m = ">%d" % m
+		med[mode] = m
 	ratio = None
 	if isinstance(med["proxy"], float) and isinstance(med["bridge"], float):
 		ratio = max(med["proxy"], a.floor_ms) / max(med["bridge"], a.floor_ms)
