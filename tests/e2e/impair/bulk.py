@@ -780,7 +780,7 @@ def main():
 		r.add_argument("--results", required=True)
 		r.add_argument("--runs", type=int, default=3)
 		r.add_argument("--ratio", type=float, default=2.0)
-		r.add_argument("--floor-ms", type=float, default=0)
+		r.add_argument("--floor-ms", type=float, default=200)
 		r.add_argument("--slow-connect-slack", type=int, default=10)
 		if name == "retry":
 			r.add_argument("--out", required=True)
