@@ -45,10 +45,12 @@ impairment matrix (impair_matrix.sh). Standard library only.
 A case sets the client's and the server's sysctls (net.ipv4.tcp_timestamps,
 tcp_sack, tcp_window_scaling, tcp_ecn: the IPv4 names govern IPv6 too), then
 each of its runs uses its own pair of server ports (one upload, one
-download, concurrently), so the proxy has learned nothing about them unless
-the case teaches it first: "teach" connections with the server's options
-of the case's first phase, then the server's sysctls of the second phase
-("flip"), optionally a wait (the re-probe interval), then the timed runs.
+download, concurrently), so the proxy has learned nothing about them: a
+first contact, probed. Transitions ("kind" drop, gain, reprobe) teach the
+proxy first: "teach" connections with the server's options of the case's
+first phase, then the server's sysctls of the second phase. A drop or gain
+case runs its three runs in a row on one pair of ports (transition()); a
+reprobe case's runs each wait until their entry is due (wait_s).
 Through the bridge a case is its class's connection (negotiated()): the
 cases of a class share the class's runs (assign_bridge_runs) and are judged
 against its median.
@@ -410,7 +412,8 @@ def cmd_client(a):
 		return c["ports"][rnd][r]
 
 	def emit(rec):
-		rec.update(mode=a.mode, round=rnd, limit=a.limit)
+		rec.update(mode=a.mode, round=rnd)
+		rec.setdefault("limit", a.limit)
 		outf.write(json.dumps(rec) + "\n")
 		outf.flush()
 
@@ -440,51 +443,82 @@ def cmd_client(a):
 	# Cases that wait for the re-probe are taught first, all of them, so
 	# their wait runs while the other cases do.
 	for c in cases:
-		if c.get("teach") and c.get("wait_s") and not bridge:
+		if c.get("kind") == "reprobe" and not bridge:
 			teach(c, range(plan["runs"]))
-	# Then run r of every case, then run r+1: the runs of a case are spread
-	# over the session (a noisy moment hits one run, not the median). Cases
-	# that wait come last in each round.
 	over = {}
-	for r in range(plan["runs"]):
-		for c in sorted(cases, key=lambda c: c.get("wait_s", 0)):
-			name = c["name"]
-			if r >= nruns(c):
-				continue
-			if time.monotonic() - t_start > a.deadline:
-				emit({"case": name, "class": c["class"], "run": r, "skipped": "the session's time budget (%d s) ran out" % a.deadline})
-				continue
-			if over.get(name, 0) >= 2:
-				# its median is over the limit: the case has failed, its
-				# time goes to the others
-				emit({"case": name, "class": c["class"], "run": r, "skipped": "two runs were over the %g s limit" % a.limit})
-				continue
-			if c.get("wait_s") and not bridge:
-				left = taught_at[name] + c["wait_s"] - time.monotonic()
+
+	def timed(c, r, limit, residual=False):
+		"""Run r of case c (its server's sysctls set first): one record."""
+		name = c["name"]
+		if time.monotonic() - t_start > a.deadline:
+			emit({"case": name, "class": c["class"], "run": r, "skipped": "the session's time budget (%d s) ran out" % a.deadline})
+			return
+		if over.get(name, 0) >= 2:
+			# its median is over the limit: the case has failed, its
+			# time goes to the others
+			emit({"case": name, "class": c["class"], "run": r, "skipped": "two runs were over the %g s limit" % a.limit})
+			return
+		apply(c, "server")
+		before = stats.read()
+		t0 = time.time()
+		since = time.monotonic() - taught_at[name] if name in taught_at else None
+		res = run_pair(c["addr"], ports(c, r)[0], ports(c, r)[1], data, sha, limit)
+		after = stats.read()
+		rec = {"case": name, "class": c["class"], "run": r, "t": round(t0, 3), "res": res, "limit": limit,
+		       "counters": {k: after[k] - before.get(k, 0) for k in after
+				    if isinstance(after[k], int) and isinstance(before.get(k, 0), int)
+				    and after[k] != before.get(k, 0) and k != "uptime_s"
+				    and not k.startswith(("flows", "syn_cache_", "learned", "state_", "ratelimit_"))}}
+		if "telemetry_error" in before or "telemetry_error" in after or not after:
+			rec["telemetry_error"] = before.get("telemetry_error") or after.get("telemetry_error") or "no counters"
+		if residual:
+			rec["residual"] = True
+		if since is not None:
+			rec["since_teach_s"] = round(since, 2)   # at the run's start
+		if any(res[d].get("over_limit") for d in res):
+			over[name] = over.get(name, 0) + 1
+		if any(not res[d].get("ok") for d in res):
+			try:
+				rec["server_end"] = ctl_call(a.ctl, {"done": list(ports(c, r))})
+			except (OSError, RuntimeError, ValueError) as e:
+				rec["server_end"] = str(e)
+		emit(rec)
+
+	def transition(c):
+		"""A server that changes between connections (proxy): taught its
+		old options on the case's one pair of ports, changed once, then its
+		runs in order on those same ports. "drop": run 0 is the first
+		connection after the change, promised the old options (the residual:
+		it must complete, under the bridge's limit); its SYN-ACK relearns the
+		server, so runs 1 and 2 follow at once. "gain": run 0 is promised the
+		old "no"; runs 1 and 2 wait until the learned entry is due
+		(wait_s after teaching), so run 1's SYN is re-probed."""
+		teach(c, [0])
+		for r in range(plan["runs"]):
+			if c["kind"] == "gain" and r > 0:
+				left = taught_at[c["name"]] + c["wait_s"] - time.monotonic()
 				if left > 0:
 					time.sleep(left)
-			elif c.get("teach") and not bridge:
-				teach(c, [r])   # just before the run: the entry is fresh
-			apply(c, "server")
-			before = stats.read()
-			t0 = time.time()
-			res = run_pair(c["addr"], ports(c, r)[0], ports(c, r)[1], data, sha, a.limit)
-			after = stats.read()
-			rec = {"case": name, "class": c["class"], "run": r, "t": round(t0, 3), "res": res,
-			       "counters": {k: after[k] - before.get(k, 0) for k in after
-					    if isinstance(after[k], int) and isinstance(before.get(k, 0), int)
-					    and after[k] != before.get(k, 0) and k != "uptime_s"
-					    and not k.startswith(("flows", "syn_cache_", "learned", "state_", "ratelimit_"))}}
-			if name in taught_at:
-				rec["since_teach_s"] = round(time.monotonic() - taught_at[name], 1)
-			if any(res[d].get("over_limit") for d in res):
-				over[name] = over.get(name, 0) + 1
-			if any(not res[d].get("ok") for d in res):
-				try:
-					rec["server_end"] = ctl_call(a.ctl, {"done": list(ports(c, r))})
-				except (OSError, RuntimeError, ValueError) as e:
-					rec["server_end"] = str(e)
-			emit(rec)
+			residual = c["kind"] == "drop" and r == 0
+			timed(c, r, a.limit_residual if residual else a.limit, residual)
+
+	# Then run r of every case, then run r+1: the runs of a case are spread
+	# over the session (a noisy moment hits one run, not the median). Cases
+	# that wait come last in each round; a transition case (through the
+	# proxy) makes its three runs in a row, in round 0.
+	for r in range(plan["runs"]):
+		for c in sorted(cases, key=lambda c: c.get("wait_s", 0)):
+			if r >= nruns(c):
+				continue
+			if c.get("kind") in ("drop", "gain") and not bridge:
+				if r == 0:
+					transition(c)
+				continue
+			if c.get("kind") == "reprobe" and not bridge:
+				left = taught_at[c["name"]] + c["wait_s"] - time.monotonic()
+				if left > 0:
+					time.sleep(left)
+			timed(c, r, a.limit)
 	outf.close()
 	return 0
 
@@ -534,21 +568,24 @@ def cmd_plan(a):
 	for ecn in (0, 1):
 		for cc in COMBOS:
 			for sc in COMBOS:
-				add("c:%s s:%s%s" % (cc, sc, " ecn" if ecn else ""), a.server4, opts(cc, ecn), opts(sc, ecn))
+				add("c:%s s:%s%s" % (cc, sc, " ecn" if ecn else ""), a.server4, opts(cc, ecn), opts(sc, ecn),
+				    kind="first")
 	# Transitions: a client with everything (ECN on), a server that changes
-	# between the teaching connection and the timed ones.
+	# between the teaching connection and the timed ones (one pair of ports
+	# for the case's runs, client.transition()).
 	full = opts("tsw", 1)
+	wait = a.reprobe + a.reprobe_margin
 	for sc in ("-sw", "t-w", "ts-", "---"):
 		# learned with everything, then the server loses options (and ECN)
-		add("drop tsw>%s" % sc, a.server4, full, opts(sc, 0), teach=full)
+		add("drop tsw>%s" % sc, a.server4, full, opts(sc, 0), teach=full, kind="drop")
 		# learned without them, then the server has them again
-		add("gain %s>tsw" % sc, a.server4, full, full, teach=opts(sc, 0))
+		add("gain %s>tsw" % sc, a.server4, full, full, teach=opts(sc, 0), kind="gain", wait_s=wait)
 		# learned without them; the timed connections come once the re-probe is due
-		add("reprobe %s" % sc, a.server4, full, opts(sc, 0), teach=opts(sc, 0), wait_s=a.reprobe_wait)
+		add("reprobe %s" % sc, a.server4, full, opts(sc, 0), teach=opts(sc, 0), kind="reprobe", wait_s=wait)
 	# IPv6: a client with everything, the server lacking each option, ECN on.
 	if a.server6:
 		for sc in ("tsw", "-sw", "t-w", "ts-", "---"):
-			add("v6 c:tsw s:%s ecn" % sc, a.server6, full, opts(sc, 1))
+			add("v6 c:tsw s:%s ecn" % sc, a.server6, full, opts(sc, 1), kind="first")
 	if a.only:
 		import re
 		cases = [c for c in cases if re.search(a.only, c["name"])]
@@ -560,7 +597,10 @@ def cmd_plan(a):
 	for c in cases:
 		c["ports"] = []
 		for _rnd in range(2):
-			c["ports"].append([[port + 2 * r, port + 2 * r + 1] for r in range(a.runs)])
+			# a transition's runs share one pair (the server it changed)
+			same = c["kind"] in ("drop", "gain")
+			c["ports"].append([[port + 2 * (0 if same else r), port + 2 * (0 if same else r) + 1]
+					   for r in range(a.runs)])
 			port += 2 * a.runs
 	# Round-robin into chunks, so each has a mix of cases (and the waits of
 	# the re-probe cases overlap with the others' runs).
@@ -606,6 +646,47 @@ class Results:
 		return self.proxy.get((k, rnd), []) if mode == "proxy" else self.bridge.get((self.cls[k], rnd), [])
 
 
+def kind_of(name):
+	"""drop, gain, reprobe (transitions), or first (a first contact)."""
+	w = name.split()[0]
+	return w if w in ("drop", "gain", "reprobe") else "first"
+
+
+def class_opts(cls):
+	"""'v4 -sw ecn' -> '-swe': TCP_INFO's options of the class's connection."""
+	f = cls.split()
+	return f[1] + ("e" if f[-1] == "ecn" else "-")
+
+
+def proxy_checks(rec, r, who, a):
+	"""What the proxy must have done in this run (one direction r), from
+	the client's TCP_INFO and the proxy's counters.
+	 - first contact (matrix, IPv6): each of the run's two connections was
+	   probed: probe_sent +2 (probe_answered is summed in the report);
+	 - reprobe: both connections came while their entry was due: probed and
+	   answered (+2 each), and the client got what the server has now;
+	 - drop: runs after the first negotiated what the server has now (the
+	   first one's SYN-ACK relearned it);
+	 - gain: the last run negotiated what the server has now (its entry
+	   re-probed once due)."""
+	why = []
+	kind = kind_of(rec["case"])
+	cnt = rec.get("counters") or {}
+	if rec.get("telemetry_error"):
+		return ["%s: the proxy's counters were not read (%s)" % (who, rec["telemetry_error"])]
+	if kind == "first" and cnt.get("probe_sent", 0) != 2:
+		why.append("%s: probe_sent +%d, not +2 (one per first contact)" % (who, cnt.get("probe_sent", 0)))
+	if kind == "reprobe" and (cnt.get("probe_sent", 0) != 2 or cnt.get("probe_answered", 0) != 2):
+		why.append("%s: probe_sent +%d, probe_answered +%d, not +2 each (both entries were due)" % (
+			who, cnt.get("probe_sent", 0), cnt.get("probe_answered", 0)))
+	must = (kind == "reprobe" or (kind == "drop" and rec["run"] >= 1)
+		or (kind == "gain" and rec["run"] == a.runs - 1))
+	got = (r.get("client") or {}).get("opts")
+	if must and got != class_opts(rec["class"]):
+		why.append("%s: the client negotiated %s, the server now has %s" % (who, got, class_opts(rec["class"])))
+	return why
+
+
 def judge(res, k, rnd, d, a):
 	"""One case, one direction, one round: (ok, medians, ratio, reasons).
 	The proxy's median over the case's runs, the bridge's over its class's.
@@ -632,6 +713,8 @@ def judge(res, k, rnd, d, a):
 			got = ((r.get("client") or {}).get("opts") or "???")[:3]
 			if mode == "bridge" and got != rec["class"].split()[1]:
 				why.append("%s: the ends agreed on %s, not the class's %s" % (who, got, rec["class"]))
+			if mode == "proxy":
+				why += proxy_checks(rec, r, who, a)
 		if len(xs) < a.runs and not any(w.startswith(mode) for w in why):
 			why.append("%s: %d of %d runs recorded" % (mode, len(xs), a.runs))
 		m = median(xs) if len(xs) >= a.runs else None
@@ -697,6 +780,33 @@ def cmd_report(a):
 				     "%.2f" % ratio if ratio is not None else "-",
 				     (last.get("client") or {}).get("opts", "?"), (last.get("server") or {}).get("opts", "?"),
 				     verdict))
+			# a drop case's first run after the change: the residual
+			# (promised the old options), in the median, shown alone
+			for rec in res.runs_of(k, 0, "proxy"):
+				if rec.get("residual") and "res" in rec:
+					r = rec["res"][d]
+					t = r.get("xfer_ms")
+					rr = (max(t, a.floor_ms) / max(med["bridge"], a.floor_ms)
+					      if t is not None and isinstance(med["bridge"], float) else None)
+					print(fmt % ("  run 0 (residual)", d, ms(t), ms(med["bridge"]),
+						     "%.2f" % rr if rr is not None else "-",
+						     (r.get("client") or {}).get("opts", "?"),
+						     (r.get("server") or {}).get("opts", "?"),
+						     "completed, sha256 ok" if r.get("ok") else "FAIL: %s" % r.get("error")))
+		if kind_of(k) != "first":
+			# each run: the client's options up/down, probes sent/answered,
+			# seconds since the teaching connections
+			runs = []
+			for rec in res.runs_of(k, 0, "proxy"):
+				if "res" not in rec:
+					continue
+				cnt = rec.get("counters") or {}
+				runs.append("%d: %s/%s probes %d/%d at %ss" % (
+					rec["run"], (rec["res"]["up"].get("client") or {}).get("opts", "?"),
+					(rec["res"]["down"].get("client") or {}).get("opts", "?"),
+					cnt.get("probe_sent", 0), cnt.get("probe_answered", 0), rec.get("since_teach_s", "?")))
+			print("    runs (client opts up/down, probes sent/answered, since teaching; server now %s): %s"
+			      % (class_opts(res.cls[k]), " | ".join(runs)))
 	# Connection setup, left out of the times: the share of setups slower
 	# than 900 ms (a lost SYN or SYN-ACK: the kernel's 1 s timer) per mode.
 	slow, conns = {}, {}
@@ -711,6 +821,25 @@ def cmd_report(a):
 	bad_cases = [k for k in res.order if not case_ok(v[k])]
 	print("cases: %d, failed: %d; worst first-round median ratio %.2f (bound %.2f, floor %d ms)" % (
 		len(res.order), len(bad_cases), worst, a.ratio, a.floor_ms))
+	# The probe on first contacts (every matrix and IPv6 run, all rounds):
+	# one probe per connection; each answered, unless its SYN or SYN-ACK
+	# was lost to the loss rules (the server's input and output: about 2 x
+	# LOSS_PERMILLE), then timed out and the client got the defaults.
+	first = [rec for recs in res.proxy.values() for rec in recs
+		 if "res" in rec and kind_of(rec["case"]) == "first"]
+	pc = {k: sum((rec.get("counters") or {}).get(k, 0) for rec in first)
+	      for k in ("probe_sent", "probe_answered", "probe_timeout", "probe_refused", "probe_dup_syn")}
+	other = sum(1 for rec in first for d in ("up", "down")
+		    if (rec["res"][d].get("client") or {}).get("opts") not in (None, class_opts(rec["class"])))
+	nconn = 2 * len(first)
+	allowed = 3 * nconn * 2 * a.loss_permille / 1000.0 + 5
+	probes_bad = (pc["probe_sent"] != nconn or pc["probe_answered"] + pc["probe_timeout"] != pc["probe_sent"]
+		      or pc["probe_timeout"] > allowed)
+	print("probes on first contacts: %d connections, probe_sent %d, probe_answered %d, probe_timeout %d "
+	      "(at most %.0f: 3x the loss rules' rate), probe_refused %d, probe_dup_syn %d; "
+	      "connections whose client got other options than both ends have: %d%s"
+	      % (nconn, pc["probe_sent"], pc["probe_answered"], pc["probe_timeout"], allowed,
+		 pc["probe_refused"], pc["probe_dup_syn"], other, "  FAIL" if probes_bad else ""))
 	print("connections set up in over 900 ms (a lost SYN or SYN-ACK): proxy %d of %d, bridge %d of %d"
 	      % (slow.get("proxy", 0), conns.get("proxy", 0), slow.get("bridge", 0), conns.get("bridge", 0)))
 	for t in res.teach_fail:
@@ -743,7 +872,7 @@ def cmd_report(a):
 	if slow_bad:
 		print("FAIL: %d slow connection setups through the proxy, the bridge's rate predicts %.0f"
 		      % (slow.get("proxy", 0), expected))
-	return 1 if bad_cases or res.teach_fail or slow_bad else 0
+	return 1 if bad_cases or res.teach_fail or slow_bad or probes_bad else 0
 
 
 def main():
@@ -765,6 +894,8 @@ def main():
 	c.add_argument("--file-prefix", default="")
 	c.add_argument("--deadline", type=float, default=120)
 	c.add_argument("--limit", type=float, default=3)
+	c.add_argument("--limit-residual", type=float, default=20,
+		       help="the limit of a drop case's first run after the change")
 	pl = sub.add_parser("plan")
 	pl.add_argument("--out", required=True)
 	pl.add_argument("--chunks", type=int, required=True)
@@ -772,7 +903,10 @@ def main():
 	pl.add_argument("--server4", required=True)
 	pl.add_argument("--server6", default="")
 	pl.add_argument("--port-base", type=int, default=20000)
-	pl.add_argument("--reprobe-wait", type=float, default=11)
+	pl.add_argument("--reprobe", type=float, default=2,
+		help="the proxy's timeouts.reprobe (s)")
+	pl.add_argument("--reprobe-margin", type=float, default=0.7,
+		help="waited past it before a run that must find the entry due (s)")
 	pl.add_argument("--only", default="")
 	for name, f in (("report", cmd_report), ("retry", cmd_retry)):
 		r = sub.add_parser(name)
@@ -782,6 +916,7 @@ def main():
 		r.add_argument("--ratio", type=float, default=2.0)
 		r.add_argument("--floor-ms", type=float, default=200)
 		r.add_argument("--slow-connect-slack", type=int, default=10)
+		r.add_argument("--loss-permille", type=float, default=5)
 		if name == "retry":
 			r.add_argument("--out", required=True)
 			r.add_argument("--max", type=int, default=10)
