@@ -48,6 +48,10 @@
 #       its own ports taught at the start of the session and run once the
 #       entry is due: each run must show probe_sent and probe_answered +2
 #       and negotiate what the server has.
+#    "Negotiate what the server has": the client's TCP_INFO options equal
+#    those both ends have; ECN only when the connect took under 900 ms (a
+#    Linux client retransmits a SYN without ECE|CWR, tcp_ecn_fallback, so
+#    after a lost SYN or SYN-ACK it no longer asks, as through a bridge).
 #    REPROBE, the proxy's synproxy.timeouts.reprobe, is 2 s here, not the
 #    default 10: the gain cases wait for it (4 x 2.7 s instead of 4 x 11 s
 #    of a 8-minute test), and 2 s is still well above the time from a
