@@ -126,8 +126,9 @@
 # (options, window scales, retransmissions) and the proxy's counters that
 # moved during the run (and the proxy ports' imissed: frames lost because
 # the proxy was not scheduled). KEEP_LOGS=1 keeps results.jsonl. Takes
-# about 6 minutes when the proxy keeps its promises (5m42s with other jobs
-# loading the box), at most about 10 (BUDGET) when it does not.
+# about 4 minutes when the proxy keeps its promises (3m50s to 4m10s, three
+# runs with other jobs on the box, 5m04s under a load average of 4), at
+# most about 10 (BUDGET) when it does not.
 # shellcheck source=../proxy/proxy_lib.sh
 source "$(dirname "$0")/../proxy/proxy_lib.sh"
 
