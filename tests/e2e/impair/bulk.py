@@ -72,6 +72,10 @@ STALL = 6.0                 # seconds without progress: the transfer failed
 CONN_DEADLINE = 40.0        # seconds for one whole transfer
 CHUNK = 65536
 TCP_INFO_LEN = 104
+# /synproxy/stats members that are levels, not counts (left out of a run's
+# counter deltas; state_* too). Counters such as syn_cache_conflict,
+# syn_cache_evictions or flows_expired stay in.
+GAUGES = ("uptime_s", "flows", "syn_cache", "syn_cache_capacity", "learned")
 
 SYSCTL = {"ts": "net.ipv4.tcp_timestamps", "sack": "net.ipv4.tcp_sack",
 	  "ws": "net.ipv4.tcp_window_scaling", "ecn": "net.ipv4.tcp_ecn"}
@@ -467,8 +471,7 @@ def cmd_client(a):
 		rec = {"case": name, "class": c["class"], "run": r, "t": round(t0, 3), "res": res, "limit": limit,
 		       "counters": {k: after[k] - before.get(k, 0) for k in after
 				    if isinstance(after[k], int) and isinstance(before.get(k, 0), int)
-				    and after[k] != before.get(k, 0) and k != "uptime_s"
-				    and not k.startswith(("flows", "syn_cache_", "learned", "state_", "ratelimit_"))}}
+				    and after[k] != before.get(k, 0) and k not in GAUGES and not k.startswith("state_")}}
 		if "telemetry_error" in before or "telemetry_error" in after or not after:
 			rec["telemetry_error"] = before.get("telemetry_error") or after.get("telemetry_error") or "no counters"
 		if residual:
