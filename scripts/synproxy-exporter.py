@@ -102,6 +102,7 @@ FAMILIES = {
 	"syn_retransmit": (COUNTER, "Client SYNs for a flow already handed to the server"),
 	"server_probes_sent": (COUNTER, "Client SYNs held while the proxy probed their server's options "
 			       "(server unknown or due for a re-probe)"),
+	"server_probe_retransmissions": (COUNTER, "Probe SYNs sent again (the previous one, or the server's answer to it, was lost)"),
 	"server_probe_results": (COUNTER, "Probes ended, by result: answered (client answered with the "
 				 "options just learned) or timeout (no answer: client answered with "
 				 "the defaults); refused probes are dropped_packets{reason=probe_refused}"),
@@ -218,6 +219,7 @@ WORKER_KEYS = {
 	"probe_sent": ("server_probes_sent", {}),
 	"probe_answered": ("server_probe_results", {"result": "answered"}),
 	"probe_timeout": ("server_probe_results", {"result": "timeout"}),
+	"probe_retx": ("server_probe_retransmissions", {}),
 	"ack_cache_miss": ("handshake_ack_cache_miss", {}),
 	"syn_cache_conflict": ("syn_cache_conflicts", {}),
 	"syn_timeout_rst": ("syn_timeout_resets", {}),

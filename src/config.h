@@ -202,6 +202,10 @@ config_needs_prefix_limits(const struct cfg_synproxy *sp)
  * (may be NULL).
  */
 #define SYNPROXY_PROBE_MAX 64   /* probes in flight per worker (fwd/synproxy_probe.c) */
+/* A probe SYN is sent up to this many times, evenly over timeouts.probe_ms:
+ * one lost SYN or SYN-ACK (1% loss each way makes that 2% of probes) must not
+ * turn into a promise from the defaults. */
+#define SYNPROXY_PROBE_TRIES 3
 uint64_t config_pool_need(const struct synproxy_config *cfg, unsigned nb_workers, bool sw_steering,
 			  char *how, size_t howlen);
 

@@ -47,6 +47,7 @@ struct sp_runtime;
 	X(probe_sent)          /* client SYNs kept while the proxy probes their server (unknown or due) */ \
 	X(probe_answered)      /* of those, answered after the server's SYN-ACK taught its options */ \
 	X(probe_refused)       /* [drop] server RSTs to a probe (port closed): the kept client SYN answered by a RST */ \
+	X(probe_retx)          /* probe SYNs sent again (the first, or the server's answer, lost) */ \
 	X(probe_timeout)       /* probes unanswered within timeouts.probe_ms: client answered with the defaults */ \
 	X(probe_dup_syn)       /* [drop] SYNs on the tuple of a probe in flight (retransmission or spoof) */ \
 	X(probe_bad)           /* [drop] SYN-ACKs/RSTs on a probe's tuple with a wrong ack or checksum */ \

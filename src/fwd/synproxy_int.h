@@ -70,7 +70,9 @@ struct probe {
 	struct pkt_meta mt;          /* its parse */
 	struct flow_key key;         /* the client's tuple (= the probe's) */
 	uint32_t isn;                /* the probe SYN's sequence number */
-	uint32_t deadline_ms;        /* now_ms past which the client gets the defaults */
+	uint32_t deadline_ms;        /* now_ms past which the probe is sent again, or after
+				      * the last try the client gets the defaults */
+	uint8_t tries;               /* probe SYNs sent (at most SYNPROXY_PROBE_TRIES) */
 	bool use_cache;              /* the SYN policy's verdict when the SYN came */
 	struct policy_service svc;   /* the service's settings when the SYN came */
 };

@@ -23,7 +23,10 @@
  *   RST         -> (ack = probe ISN + 1) the port is closed: the client gets
  *                  the RST a bridge would have let through; the server:port
  *                  is marked silent (below)                    probe_refused
- *   nothing     -> after timeouts.probe_ms the probe is reset (RST, in case
+ *   nothing     -> the probe SYN is sent again (SYNPROXY_PROBE_TRIES in all, spread
+ *                  over timeouts.probe_ms: a lost SYN or SYN-ACK is not a
+ *                  reason to promise from the defaults)            probe_retx
+ *                  after the last try the probe is reset (RST, in case
  *                  only the SYN-ACK was lost) and the client answered with the
  *                  defaults; the server:port is marked silent, and not probed
  *                  again before timeouts.reprobe                probe_timeout
@@ -160,6 +163,14 @@ probe_frame(struct synproxy_lcore *sp, const struct seg *s)
 	return m;
 }
 
+/* The time between two probe SYNs, and after the last one: the tries
+ * spread over timeouts.probe_ms (at least 10 ms, so at least 3 ms each). */
+static inline uint32_t
+probe_step(const struct synproxy_lcore *sp)
+{
+	return sp->probe_ms / SYNPROXY_PROBE_TRIES;
+}
+
 /* Accepts: a checked, counted client SYN whose server (k) wants a probe,
  * outside an attack. Takes the frame and returns true when a probe went out
  * (probe_sent); false (the caller answers at once) when one is in flight for
@@ -193,7 +204,8 @@ probe_start(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const 
 	p->mt = *s->mt;
 	p->key = *k;
 	p->isn = (uint32_t)rte_rand();
-	p->deadline_ms = sp->now_ms + sp->probe_ms;
+	p->deadline_ms = sp->now_ms + probe_step(sp);
+	p->tries = 1;
 	p->use_cache = use_cache;
 	p->svc = *svc;
 	t->hash[free_slot] = hash;
@@ -263,16 +275,19 @@ lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	return true;
 }
 
-/* Housekeeping: probes past their deadline answer their client with the
- * defaults and mark the server silent. Only while the WAN queue has room
- * (the kept SYN is the frame: nothing is allocated); the slots are scanned
- * only once the earliest deadline has passed. Counts probe_timeout. */
+/* Housekeeping: a probe past its deadline is sent again (SYNPROXY_PROBE_TRIES in
+ * all, probe_retx; a frame and LAN room are needed, else it waits a step);
+ * after the last try its client is answered with the defaults and the
+ * server marked silent (probe_timeout; only while the WAN queue has room:
+ * the kept SYN is the frame). The slots are scanned only once the earliest
+ * deadline has passed. */
 void
 probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 {
 	if ((int32_t)(sp->now_ms - sp->probe_next_ms) <= 0)
 		return;
 	uint32_t next = sp->now_ms + sp->probe_ms;
+	struct seg cs;
 	for (int i = 0; i < SYNPROXY_PROBE_MAX && sp->n_probes != 0; i++) {
 		struct probe *p = &sp->probes->slot[i];
 		if (p->syn == NULL)
@@ -282,10 +297,21 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 				next = p->deadline_ms;   /* not due, or no room: later */
 			continue;
 		}
+		probe_seg(p, &cs);
+		if (p->tries < SYNPROXY_PROBE_TRIES) {
+			struct rte_mbuf *m = tx_sink_room(tx, ROLE_LAN) != 0 ? probe_frame(sp, &cs) : NULL;
+			if (m != NULL) {
+				out_probe_syn_to_server(sp, tx, m, &cs, p);
+				sp->stats.probe_retx++;
+			}
+			p->tries += m != NULL;   /* no frame or room: the same try, a step later */
+			p->deadline_ms = sp->now_ms + probe_step(sp);
+			if ((int32_t)(p->deadline_ms - next) < 0)
+				next = p->deadline_ms;
+			continue;
+		}
 		probe_mark_silent(sp, p);
 		sp->stats.probe_timeout++;
-		struct seg cs;
-		probe_seg(p, &cs);
 		/* The probe SYN may have reached the server and only its SYN-ACK
 		 * been lost: reset the half-open probe now, or the client's real
 		 * SYN on the same tuple meets it and waits a retransmission. A

@@ -310,9 +310,27 @@ test_timeout(void **state)
 	conn_init(&c, 4, 1);
 	c.srv_ts = false;
 	expect_probe(&c, &p);
-	world.now_ms += world.cfg.synproxy.timeout_probe_ms;
+	uint32_t step = world.cfg.synproxy.timeout_probe_ms / SYNPROXY_PROBE_TRIES;
+	for (int t = 1; t < SYNPROXY_PROBE_TRIES; t++) {
+		world.now_ms += step;
+		world_housekeeping();
+		expect_tx(0, 0);   /* not yet: at the deadline */
+		world.now_ms += 1;
+		world_housekeeping();
+		/* sent again: the same probe (ISN, options), the client still waits */
+		expect_tx(1, 0);
+		struct view r;
+		view_take(ROLE_LAN, &r);
+		assert_dir(&r, &c, true);
+		assert_int_equal(r.flags, RTE_TCP_SYN_FLAG | ECE_CWR);
+		assert_int_equal(r.seq, p.seq);
+		assert_true(r.o.sack_perm && r.o.ts_present);
+		view_free(&r);
+		assert_int_equal(st()->probe_retx, (uint64_t)t);
+	}
+	world.now_ms += step;
 	world_housekeeping();
-	expect_tx(0, 0);   /* not yet: at the deadline */
+	expect_tx(0, 0);
 	world.now_ms += 1;
 	world_housekeeping();
 	expect_tx(1, 1);
@@ -409,6 +427,43 @@ test_one_per_server(void **state)
 	world_end();
 }
 
+/* A probe whose SYN (or the server's answer) was lost is sent again, and the
+ * answer to the second try still teaches the server: the client is promised
+ * what the server has, not the defaults. */
+static void
+test_retx_answered(void **state)
+{
+	struct conn c;
+	struct view p, r, sa;
+
+	(void)state;
+	world_start(CFG_MODE_AUTO, probes_on);
+	conn_init(&c, 4, 1);
+	c.srv_ts = false;
+	expect_probe(&c, &p);
+	world.now_ms += world.cfg.synproxy.timeout_probe_ms / SYNPROXY_PROBE_TRIES + 1;
+	world_housekeeping();
+	expect_tx(1, 0);
+	view_take(ROLE_LAN, &r);
+	assert_int_equal(r.seq, p.seq);
+	view_free(&r);
+	rx1(ROLE_LAN, probe_synack(&c, &p, p.seq + 1));
+	expect_tx(1, 1);
+	expect_probe_rst(&c, &p);
+	take_synack(&c, &sa);
+	assert_false(sa.o.ts_present);   /* learned, not the defaults */
+	view_free(&sa);
+	view_free(&p);
+	assert_int_equal(st()->probe_retx, 1);
+	assert_int_equal(st()->probe_answered, 1);
+	assert_int_equal(st()->probe_timeout, 0);
+	/* nothing left to expire */
+	world.now_ms += world.cfg.synproxy.timeout_probe_ms * 2;
+	world_housekeeping();
+	expect_tx(0, 0);
+	world_end();
+}
+
 /* At most SYNPROXY_PROBE_MAX in flight per worker; beyond, answered at once. */
 static void
 test_cap(void **state)
@@ -429,11 +484,18 @@ test_cap(void **state)
 	do_syn(&c, &sa);
 	view_free(&sa);
 	assert_int_equal(st()->probe_sent, SYNPROXY_PROBE_MAX);
-	/* all time out, answered within the housekeeping's room */
-	world.now_ms += world.cfg.synproxy.timeout_probe_ms + 1;
+	/* all are sent again, then time out, answered within the housekeeping's room */
+	for (int t = 1; t < SYNPROXY_PROBE_TRIES; t++) {
+		world.now_ms += world.cfg.synproxy.timeout_probe_ms / SYNPROXY_PROBE_TRIES + 1;
+		world_housekeeping();
+		expect_tx(SYNPROXY_PROBE_MAX, 0);
+		world_tx_drop();
+	}
+	world.now_ms += world.cfg.synproxy.timeout_probe_ms / SYNPROXY_PROBE_TRIES + 1;
 	world_housekeeping();
 	expect_tx(SYNPROXY_PROBE_MAX, SYNPROXY_PROBE_MAX);
 	world_tx_drop();
+	assert_int_equal(st()->probe_retx, (uint64_t)(SYNPROXY_PROBE_TRIES - 1) * SYNPROXY_PROBE_MAX);
 	assert_int_equal(st()->probe_timeout, SYNPROXY_PROBE_MAX);
 	world_end();
 }
@@ -523,6 +585,7 @@ main(void)
 		T(test_bad_synack),
 		T(test_refused),
 		T(test_timeout),
+		T(test_retx_answered),
 		T(test_dup_syn),
 		T(test_one_per_server),
 		T(test_cap),
