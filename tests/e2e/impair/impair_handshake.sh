@@ -28,15 +28,18 @@
 # handshake's. Then, in auto mode, the probe's own packets (src/fwd/
 # synproxy_probe.c), each on a fresh proxy that knows no server:
 #  - probe-syn:    server input, the first SYN of each client address and
-#                  port (the probe's): the client is answered with the
-#                  defaults after timeouts.probe_ms (probe_timeout);
+#                  port (the probe's): the proxy sends the probe again
+#                  (probe_retx, a third of timeouts.probe_ms later) and
+#                  answers the client from the server's answer to it
+#                  (probe_answered), not from its defaults (no probe_timeout);
 #  - probe-synack: server output, the first SYN-ACK to each client address
-#                  and port (the probe's; a set as for syn, since the
-#                  conntrack count starts again for the real handshake once
-#                  the probe is reset): the same timeout, and the server, still holding
-#                  the probe's half-open connection, answers the real SYN
-#                  with an ACK, which the proxy resets (server_challenge_ack)
-#                  before its SYN retransmission succeeds.
+#                  and port (the probe's; a set as for syn): the same - the
+#                  server answers the probe's second SYN with its SYN-ACK
+#                  again, and the probe is reset once answered, so the real
+#                  SYN on the same tuple finds no half-open connection.
+#                  A later fetch of the same server (learned: no probe) then
+#                  has its real SYN or SYN-ACK lost instead, and the proxy's
+#                  SYN retransmission brings it through within the limit.
 # Runs in about 40 s.
 # shellcheck source=../proxy/proxy_lib.sh
 source "$(dirname "$0")/../proxy/proxy_lib.sh"
@@ -140,14 +143,18 @@ CASE="auto/probe-syn"
 px_start "$NETNS_LOGDIR/auto.json"
 run_case "$NS_SERVER" input "tcp dport $P tcp flags & (syn | ack) == syn ip saddr . tcp sport != @seen4 add @seen4 { ip saddr . tcp sport } counter drop
 	tcp dport $P tcp flags & (syn | ack) == syn ip6 saddr . tcp sport != @seen6 add @seen6 { ip6 saddr . tcp sport } counter drop"
-assert_eq "$CASE: probes unanswered (one per server)" 2 "$(px_delta probe_timeout)"
+assert_eq "$CASE: probes sent again (one per server)" 2 "$(px_delta probe_retx)"
+assert_eq "$CASE: probes answered after all" 2 "$(px_delta probe_answered)"
+assert_eq "$CASE: probes unanswered (clients promised the defaults)" 0 "$(px_delta probe_timeout)"
 
 CASE="auto/probe-synack"
 px_start "$NETNS_LOGDIR/auto.json"
 run_case "$NS_SERVER" output "tcp sport $P tcp flags & (syn | ack) == syn | ack ip daddr . tcp dport != @seen4 add @seen4 { ip daddr . tcp dport } counter drop
 	tcp sport $P tcp flags & (syn | ack) == syn | ack ip6 daddr . tcp dport != @seen6 add @seen6 { ip6 daddr . tcp dport } counter drop"
-assert_eq "$CASE: probes unanswered (one per server)" 2 "$(px_delta probe_timeout)"
-assert_ge "$CASE: the probe's half-open connection reset" 2 "$(px_delta server_challenge_ack)"
-px_show probe_sent probe_timeout server_challenge_ack syn_to_server_retx
+assert_eq "$CASE: probes sent again (one per server)" 2 "$(px_delta probe_retx)"
+assert_eq "$CASE: probes answered after all" 2 "$(px_delta probe_answered)"
+assert_eq "$CASE: probes unanswered (clients promised the defaults)" 0 "$(px_delta probe_timeout)"
+assert_eq "$CASE: real SYNs meeting a half-open probe" 0 "$(px_delta server_challenge_ack)"
+px_show probe_sent probe_retx probe_answered probe_timeout server_challenge_ack syn_to_server_retx
 
 e2e_pass
