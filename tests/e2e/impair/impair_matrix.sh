@@ -21,9 +21,9 @@
 #    contact: the proxy probes the server before it answers the client
 #    (src/fwd/synproxy_probe.c). Each run must show probe_sent +2 (one per
 #    connection); the summary adds up probe_answered and probe_timeout (a
-#    probe whose SYN or SYN-ACK the loss rules took: the client gets the
-#    defaults), which must account for every probe, with timeouts at most
-#    3x what the loss rate predicts;
+#    probe whose SYN or SYN-ACK the loss rules took in all three tries, see
+#    probe_retx: the client gets the defaults), which must account for every
+#    probe, with timeouts at most 3x what the loss rate predicts, plus two;
 #  - transitions, a client with everything (ECN on), a server that changes
 #    between connections: the proxy is taught the server's old options (a
 #    short connection on the case's one pair of ports), the server's sysctls
