@@ -80,6 +80,28 @@ out_synack_to_client(struct synproxy_lcore *sp, struct tx_sink *tx, const struct
 	out_segment(sp, tx, s, true, ROLE_WAN, &b);
 }
 
+/* A segment of the probe on the kept client SYN s's tuple, in the new frame
+ * m that holds s's L2 header (client -> server), to the server. */
+static inline void
+out_probe_frame(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
+		const struct seg *s, struct tcp_build *b)
+{
+	build_addrs(b, s, false);
+	tcp_build_frame(m, s->mt->l3_off, b, sp->tx_offload[ROLE_LAN]);
+	m->port = s->m->port;
+	tx_sink_push(tx, ROLE_LAN, m);
+}
+
+/* The RST that ends probe p, in the server's view of it (seq = ISN + 1). */
+static inline struct tcp_build
+probe_rst(const struct probe *p)
+{
+	return (struct tcp_build){
+		.seq = p->isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
+		.opts_kind = TCP_BUILD_NO_OPTS,
+	};
+}
+
 /* Client SYN to a server whose options are wanted -> the proxy's probe SYN
  * (synproxy_probe.c) in the new frame m, which holds the client SYN's L2
  * header: the client's tuple, the probe's ISN, every option the proxy wants
@@ -97,39 +119,26 @@ out_probe_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, struct rt
 		.opts = { .mss = mss, .wscale = p->svc.wscale, .sack_perm = 1, .ts = 1,
 			  .tsval = sp->now_ms, .tsecr = 0 },
 	};
-	build_addrs(&b, s, false);
-	tcp_build_frame(m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
-	m->port = s->m->port;
-	tx_sink_push(tx, ROLE_LAN, m);
+	out_probe_frame(sp, tx, m, s, &b);
 }
 
-/* The server's SYN-ACK to a probe -> the RST that ends the probe, in the
- * server's view of it (seq = probe ISN + 1). */
+/* The server's SYN-ACK to a probe -> the RST that ends the probe (in the
+ * SYN-ACK's frame). */
 static inline void
 out_probe_rst_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, const struct seg *s,
 			const struct probe *p)
 {
-	struct tcp_build b = {
-		.seq = p->isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
-		.opts_kind = TCP_BUILD_NO_OPTS,
-	};
+	struct tcp_build b = probe_rst(p);
 	out_segment(sp, tx, s, true, ROLE_LAN, &b);
 }
 
-/* A probe past its deadline -> the RST that ends it (seq = probe ISN + 1),
- * in the new frame m holding the kept client SYN s's L2 header. */
+/* A probe past its last try -> the RST that ends it, in a new frame m. */
 static inline void
-out_probe_rst_to_server_new(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
-			    const struct seg *s, const struct probe *p)
+out_probe_rst_on_timeout(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
+			 const struct seg *s, const struct probe *p)
 {
-	struct tcp_build b = {
-		.seq = p->isn + 1, .ack = 0, .flags = RTE_TCP_RST_FLAG, .win = 0,
-		.opts_kind = TCP_BUILD_NO_OPTS,
-	};
-	build_addrs(&b, s, false);
-	tcp_build_frame(m, s->mt->l3_off, &b, sp->tx_offload[ROLE_LAN]);
-	m->port = s->m->port;
-	tx_sink_push(tx, ROLE_LAN, m);
+	struct tcp_build b = probe_rst(p);
+	out_probe_frame(sp, tx, m, s, &b);
 }
 
 /* The server refused a probe (RST: port closed) -> the kept client SYN s

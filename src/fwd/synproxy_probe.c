@@ -318,7 +318,7 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 		 * RST for a connection the server never saw is ignored by it. */
 		struct rte_mbuf *rst = tx_sink_room(tx, ROLE_LAN) != 0 ? probe_frame(sp, &cs) : NULL;
 		if (rst != NULL)
-			out_probe_rst_to_server_new(sp, tx, rst, &cs, p);
+			out_probe_rst_on_timeout(sp, tx, rst, &cs, p);
 		syn_answer(sp, tx, &cs, &p->key, &p->svc, p->use_cache);
 		probe_release(sp, i);
 	}
