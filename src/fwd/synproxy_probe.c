@@ -276,7 +276,8 @@ lan_probe_answer(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 }
 
 /* Housekeeping: a probe past its deadline is sent again (SYNPROXY_PROBE_TRIES in
- * all, probe_retx; a frame and LAN room are needed, else it waits a step);
+ * all, probe_retx; without a frame or LAN room that try is skipped, so a
+ * probe still ends within about timeouts.probe_ms);
  * after the last try its client is answered with the defaults and the
  * server marked silent (probe_timeout; only while the WAN queue has room:
  * the kept SYN is the frame). The slots are scanned only once the earliest
@@ -304,7 +305,7 @@ probe_expire(struct synproxy_lcore *sp, struct tx_sink *tx)
 				out_probe_syn_to_server(sp, tx, m, &cs, p);
 				sp->stats.probe_retx++;
 			}
-			p->tries += m != NULL;   /* no frame or room: the same try, a step later */
+			p->tries++;   /* a try without a frame or room counts: every probe ends */
 			p->deadline_ms = sp->now_ms + probe_step(sp);
 			if ((int32_t)(p->deadline_ms - next) < 0)
 				next = p->deadline_ms;
