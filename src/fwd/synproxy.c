@@ -503,7 +503,7 @@ synproxy_process_burst(struct synproxy_lcore *sp, struct rte_mbuf **pkts, struct
 		/* A new SYN on a finished tuple starts over. */
 		if (fe != NULL && unlikely((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) &&
 		    in == ROLE_WAN && syn_restarts(fe))
-			flow_release(sp, fe), fe = NULL;
+			flow_release_key(sp, fe, &keys[j], hashes[j]), fe = NULL;
 		if (fe != NULL)
 			flow_segment(sp, tx, s, &keys[j], fe, in);
 		else if (in == ROLE_WAN)

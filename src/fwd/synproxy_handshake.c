@@ -454,7 +454,7 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	fe->lan_tsval = proxy_tsval;        /* = the window update's TSval below */
 	fe->last_seen = sp->now_ms;
 	pending_release(sp, fe);
-	set_state(sp, fe, FLOW_S_ESTABLISHED);
+	set_state_k(sp, fe, FLOW_S_ESTABLISHED, k);
 	sp->stats.server_synack++;
 	sp->stats.proxied_established++;
 

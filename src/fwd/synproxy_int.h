@@ -241,18 +241,28 @@ scaled(uint16_t win, uint8_t ws)
  * service's own (svc->limits_dom). */
 bool limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k,
 		  const struct policy_service *svc, uint16_t dom);
-void limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe);
+/* k: the flow's key when the caller has it, else NULL (read from the table). */
+void limits_half_open_done(struct synproxy_lcore *sp, const struct flow_key *k,
+			   struct flow_entry *fe);
 void limits_release(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe);
 
 /* The one way to change a flow's state: a proxied flow leaving SYN_SENT,
- * whichever way, stops counting as half-open for its prefix. */
+ * whichever way, stops counting as half-open for its prefix. k: the flow's
+ * key if the caller has it (saves reading it back from the table), or NULL. */
 static inline void
-set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
+set_state_k(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st,
+	    const struct flow_key *k)
 {
 	if (unlikely(fe->state == FLOW_S_SYN_SENT) && st != FLOW_S_SYN_SENT &&
 	    (fe->flags & FLOW_F_PROXIED) && sp->limits != NULL)
-		limits_half_open_done(sp, fe);
+		limits_half_open_done(sp, k, fe);
 	flow_table_set_state(sp->flows, fe, st);
+}
+
+static inline void
+set_state(struct synproxy_lcore *sp, struct flow_entry *fe, enum flow_state st)
+{
+	set_state_k(sp, fe, st, NULL);
 }
 
 /* Drop a frame, counted once in the counter that says why (the rule is in
@@ -338,6 +348,9 @@ void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct
 		  uint16_t win);
 void pending_release(struct synproxy_lcore *sp, struct flow_entry *fe);
 void flow_release(struct synproxy_lcore *sp, struct flow_entry *fe);
+/* The same with the flow's key and table hash at hand (no read back). */
+void flow_release_key(struct synproxy_lcore *sp, struct flow_entry *fe, const struct flow_key *k,
+		      uint32_t hash);
 
 /* Probes (synproxy_probe.c). */
 bool probe_dup_syn(const struct synproxy_lcore *sp, const struct flow_key *k, uint32_t hash);

@@ -85,12 +85,16 @@ limits_admit(struct synproxy_lcore *sp, struct seg *s, const struct flow_key *k,
 }
 
 void
-limits_half_open_done(struct synproxy_lcore *sp, struct flow_entry *fe)
+limits_half_open_done(struct synproxy_lcore *sp, const struct flow_key *k, struct flow_entry *fe)
 {
-	struct flow_key k;
+	struct flow_key key;
 
-	if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &k) == 0)
-		prefix_limits_half_open_done_dom(sp->limits, &k, fe->lim_dom);
+	if (k == NULL) {
+		if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &key) != 0)
+			return;
+		k = &key;
+	}
+	prefix_limits_half_open_done_dom(sp->limits, k, fe->lim_dom);
 }
 
 /* k: the flow's key when the caller has it (expiry), else NULL. */

@@ -158,6 +158,18 @@ on_expire(void *arg, const struct flow_key *k, struct flow_entry *fe)
 	sp->stats.flows_expired++;
 }
 
+/* Where the caller has the key (a restart, a segment): the table need not
+ * read it back twice (the prefix release, then the removal). */
+void
+flow_release_key(struct synproxy_lcore *sp, struct flow_entry *fe, const struct flow_key *k,
+		 uint32_t hash)
+{
+	pending_release(sp, fe);
+	limits_release(sp, k, fe);
+	flow_table_remove(sp->flows, k, hash);
+	sp->stats.flows_closed++;
+}
+
 void
 flow_release(struct synproxy_lcore *sp, struct flow_entry *fe)
 {
