@@ -83,7 +83,7 @@ FAMILIES = {
 			    "server_synack_bad (unexpected SYN-ACK from the LAN), rst_out_of_window, "
 			    "seg_out_of_window (segment of a live flow outside the window or with an "
 			    "impossible ACK), challenge_ack_limited (SYN or inexact RST on a live flow "
-			    "over the challenge ACK rate), "
+			    "within 512 ms of that flow's last challenge ACK), "
 			    "wan_no_flow (WAN TCP segment of no flow, not SYN/ACK), deny_drop (source in "
 			    "synproxy.deny), fragment_drop (TCP "
 			    "fragment from the WAN), bad_drop (malformed IP frame from the WAN), ecn_ce_drop "

@@ -75,7 +75,6 @@ struct flow_entry {
 	uint8_t wan_wscale;      /* client's window scale, TCP_WSCALE_NONE if absent */
 	uint8_t lan_wscale;      /* server's window scale */
 	uint8_t proxy_wscale;    /* window scale the proxy announced to the client */
-	uint8_t retries;         /* SYN retransmissions sent to the server */
 	uint16_t client_mss;     /* MSS the client offered (exact from cache, else decoded) */
 	uint32_t seq_delta;      /* proxy ISN - server ISN: added to LAN->WAN seq, taken from WAN->LAN ack/SACK */
 	uint32_t ts_delta;       /* proxy TSval - server TSval: added to LAN->WAN TSval, taken from WAN->LAN TSecr */
@@ -89,13 +88,32 @@ struct flow_entry {
 	uint32_t pending;        /* index of the SYN kept for retransmission, UINT32_MAX if none */
 	uint32_t lan_ack;        /* highest ACK from the LAN side (client's space): the server's rcv_nxt as it last said */
 	uint32_t lan_tsval;      /* latest TSval sent to the client (its view): challenge ACKs reuse it (PAWS) */
-	uint8_t ecn_asked;       /* SYN_SENT: the SYN to the server carried ECE|CWR (fwd/ecn.h);
-				  * not handed over: a restored flow learns no ECN from its SYN-ACK */
+	union {
+		struct {                 /* a proxied flow in SYN_SENT */
+			uint8_t retries;     /* SYN retransmissions sent to the server */
+			uint8_t ecn_asked;   /* the SYN to the server carried ECE|CWR (fwd/ecn.h);
+					      * not handed over: a restored flow learns no ECN
+					      * from its SYN-ACK */
+		};
+		uint16_t chal_at;        /* every other state: when the flow last drew a
+					  * challenge ACK (flow_chal_clock), 0 = never; the
+					  * proxy's own challenge ACKs are limited per flow
+					  * (fwd/synproxy_flow.c) */
+	};
 	uint16_t lim_dom;        /* proxied: the per-prefix counting domain it was counted in
 				  * (fwd/synproxy_limits.c), released there whatever the policy says
 				  * since; not handed over: a restored flow is counted afresh */
 };
 
 _Static_assert(sizeof(struct flow_entry) <= 64, "a flow must fit one cache line");
+
+/* chal_at's clock: the ms clock in units of 16 ms, 16 bits (wraps after
+ * 17 minutes; compare with (uint16_t)(a - b)); never 0, which says "never". */
+static inline uint16_t
+flow_chal_clock(uint32_t now_ms)
+{
+	uint16_t c = (uint16_t)(now_ms >> 4);
+	return c != 0 ? c : 1;
+}
 
 #endif

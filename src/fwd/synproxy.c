@@ -180,7 +180,6 @@ synproxy_lcore_create(const struct synproxy_config *cfg, const struct cookie_sec
 	sp->cache_max_age_ms = c->cookie_period * 2000;
 	for (int r = 0; r < ROLE_MAX; r++)
 		sp->tx_offload[r] = tx_csum_offload[r];
-	sp->chal_tokens = CHALLENGE_ACK_BURST;
 	if (cookie_mss_table_init(&sp->mss_table, c->mss_table, c->mss_table_len) != 0)
 		goto fail;
 

@@ -83,7 +83,7 @@ struct sp_runtime;
 	X(rst_accepted)        /* RSTs that closed a flow: at the exact sequence (repeats on a closed flow not counted) */ \
 	X(seg_out_of_window)   /* [drop] segments of a live flow outside the receiver's window, or ACKing data never sent / too old */ \
 	X(challenge_ack_sent)  /* challenge ACKs sent to the WAN: each answers (and replaces) a SYN on a live flow or an RST not at the exact sequence */ \
-	X(challenge_ack_limited) /* [drop] SYNs on live flows / inexact RSTs over the challenge ACK rate */ \
+	X(challenge_ack_limited) /* [drop] SYNs on live flows / inexact RSTs within 512 ms of the flow's last challenge ACK */ \
 	X(fin_seen)            /* FINs */ \
 	X(flows_closed)        /* flows removed on close or timeout */ \
 	X(passthrough_new)     /* LAN-initiated connections tracked */ \

@@ -11,7 +11,7 @@
  * cookie ACKs, and bridged untouched. Both kinds get the same blind
  * attack checks (RFC 5961, track()): out-of-window segments dropped, RSTs
  * only at the exact sequence, a SYN on a live flow or an inexact WAN RST
- * answered by a challenge ACK (rate-limited per worker), edges and FINs
+ * answered by a challenge ACK (at most one per flow per 512 ms), edges and FINs
  * moved only by segments in the window. Each state has its own timeout.
  * A SYN from the LAN with no flow opens a pass-through flow (lan_new), so
  * does a WAN SYN the policy does not protect (wan_passthrough_new); the
@@ -117,31 +117,42 @@ track(struct synproxy_lcore *sp, struct flow_entry *fe, const struct seg *s, enu
 	return TRACK_PASS;
 }
 
-/* Token bucket for challenge ACKs, one per worker (RFC 5961 §7): without
- * it a blind flood of SYNs or RSTs would turn the proxy into a reflector. */
+/*
+ * Challenge ACKs are limited per flow, never by a budget flows share: a
+ * shared budget is a side channel (CVE-2016-5696, "Off-Path TCP Exploits:
+ * Global Rate Limit Considered Dangerous"). An off-path attacker spends it
+ * with spoofed SYNs or RSTs guessed at a victim's tuple and sequence, counts
+ * how many challenge ACKs its own connection still gets, and learns whether
+ * a guess hit a live flow or its window. Per flow, what a guess costs is
+ * seen only by that flow's own ends. Nor is there a reflection to bound: a
+ * challenge ACK goes to the flow's real client, one per spoofed segment at
+ * most, and only for a tuple that is live; per flow, at most one per
+ * CHALLENGE_ACK_GAP (512 ms, Linux's per-socket tcp_invalid_ratelimit; Linux
+ * dropped its global limit for the same reason). A client that lost its
+ * connection and retries its SYN is answered by the next one at the latest.
+ * fe->chal_at shares its bytes with SYN_SENT's retries (flow_entry.h): no
+ * SYN_SENT flow gets here (wan_syn_sent and lan_syn_sent answer their own).
+ */
 static inline bool
-challenge_ack_allowed(struct synproxy_lcore *sp)
+challenge_ack_allowed(struct synproxy_lcore *sp, struct flow_entry *fe)
 {
-	uint32_t el = sp->now_ms - sp->chal_ms;
+	uint16_t now = flow_chal_clock(sp->now_ms);
 
-	if (el != 0) {
-		uint64_t t = sp->chal_tokens + (uint64_t)el * (CHALLENGE_ACK_PER_SEC / 1000u);
-		sp->chal_tokens = (uint32_t)RTE_MIN(t, (uint64_t)CHALLENGE_ACK_BURST);
-		sp->chal_ms = sp->now_ms;
-	}
-	if (sp->chal_tokens == 0)
+	RTE_ASSERT(fe->state != FLOW_S_SYN_SENT);
+	if (fe->chal_at != 0 && (uint16_t)(now - fe->chal_at) < CHALLENGE_ACK_GAP)
 		return false;
-	sp->chal_tokens--;
+	fe->chal_at = now;
 	return true;
 }
 
 /* A WAN segment the flow must not act on (a SYN on a live flow, an inexact
  * RST): answered with a challenge ACK (challenge_ack_sent; the frame becomes
- * it) or, over the rate, dropped (challenge_ack_limited). State untouched. */
+ * it) or, within CHALLENGE_ACK_GAP of the flow's last one, dropped
+ * (challenge_ack_limited). State untouched but for the flow's chal_at. */
 static inline void
-challenge(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_entry *fe)
+challenge(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe)
 {
-	if (!challenge_ack_allowed(sp)) {
+	if (!challenge_ack_allowed(sp, fe)) {
 		drop(sp, s->m, &sp->stats.challenge_ack_limited);
 		return;
 	}
@@ -154,7 +165,7 @@ challenge(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const st
  * goes on to the WAN end, whose stack checks it itself. Returns true when
  * the frame was consumed here. */
 static __rte_always_inline bool
-refused(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, const struct flow_entry *fe,
+refused(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s, struct flow_entry *fe,
 	enum port_role in, enum track_verdict v)
 {
 	switch (v) {

@@ -412,6 +412,7 @@ lan_server_synack(struct synproxy_lcore *sp, struct tx_sink *tx, struct seg *s,
 	}
 	/* Learn what this server supports, from what our SYN asked for. */
 	bool ecn_asked = fe->ecn_asked, ecn_yes = ecn_synack_agrees(s->mt->tcp_flags);
+	fe->chal_at = 0;   /* retries and ecn_asked are done with (flow_entry.h) */
 	learn_server(sp, k, &o, fe->wan_wscale != TCP_WSCALE_NONE, (fe->flags & FLOW_F_SACK) != 0,
 		     (fe->flags & FLOW_F_TS) != 0, ecn_asked, ecn_yes);
 

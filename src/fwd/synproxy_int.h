@@ -44,10 +44,9 @@
 #define PENDING_BUDGET  SYNPROXY_HK_TX_MAX   /* each slot may retransmit once */
 #define CACHE_BUDGET    32
 #define WIN_MIN_TRACK   65535u   /* window tolerance before any window was seen */
-/* Challenge ACKs (RFC 5961 §7), per worker: a token bucket of this many a
- * second (one a millisecond), holding at most the burst. */
-#define CHALLENGE_ACK_PER_SEC 1000u
-#define CHALLENGE_ACK_BURST   100u
+/* Challenge ACKs (RFC 5961 §7): at most one per flow per this many units
+ * of flow_chal_clock (16 ms): 512 ms, Linux's tcp_invalid_ratelimit. */
+#define CHALLENGE_ACK_GAP 32u
 
 /* The L2 header of a SYN to a server: Ethernet and up to PKT_MAX_VLAN tags. */
 #define PENDING_L2_MAX (RTE_ETHER_HDR_LEN + PKT_MAX_VLAN * 4)
@@ -128,10 +127,6 @@ struct synproxy_lcore {
 	struct pending_syn *pend;
 	uint32_t *pend_free;
 	uint32_t pend_cap, pend_nfree, pend_hand;
-
-	/* challenge ACK token bucket (challenge_ack_allowed) */
-	uint32_t chal_tokens;
-	uint32_t chal_ms;        /* now_ms when it was last filled */
 
 	/* frames dropped in this burst, freed together at its end */
 	struct rte_mbuf *drops[MAX_BURST];

@@ -137,7 +137,7 @@ put_flow(uint8_t *p, const struct handover_flow *f)
 	p = put8(p, e->wan_wscale);
 	p = put8(p, e->lan_wscale);
 	p = put8(p, e->proxy_wscale);
-	p = put8(p, e->retries);
+	p = put8(p, e->state == FLOW_S_SYN_SENT ? e->retries : 0);   /* else chal_at's byte */
 	p = put16(p, e->client_mss);
 	p = put32(p, f->age_ms);
 	p = put32(p, e->seq_delta);
@@ -335,6 +335,8 @@ get_flow(struct rd *r, struct handover_flow *f, uint16_t nb_workers, uint32_t i,
 	e->lan_ack = get32(r);
 	e->lan_tsval = get32(r);
 	e->pending = UINT32_MAX;
+	if (e->state != FLOW_S_SYN_SENT)
+		e->chal_at = 0;   /* retries is SYN_SENT's (flow_entry.h) */
 
 	if ((why = key_problem(&f->key)) != NULL)
 		return fail(err, errlen, "flow record %u: %s", i, why);

@@ -16,7 +16,8 @@
 # (no RST, SYN, FIN or marked payload of the tuple in the capture at the
 # server, which is printed); the proxy judged every injected segment
 # (rst_out_of_window = COUNT, seg_out_of_window = 2 COUNT, challenge ACKs
-# sent or rate-limited = 2 COUNT, rst_accepted unchanged); the connection
+# sent or limited = 2 COUNT, at most one sent per 512 ms of attack,
+# rst_accepted unchanged); the connection
 # kept exchanging data (at least MIN_AFTER more rounds after the attack) and
 # ended cleanly with every echo intact. About 30 s.
 # shellcheck source=attack_lib.sh
@@ -79,8 +80,10 @@ for n in c4 c6 l4; do
 	seen=$(nsx "$NS_CLIENT" 15 -- "$ATK_PY" "$BL" peek "${tuple[@]}") || e2e_fail "$n: peek failed"
 	seq=$(atk_field "$seen" seq)
 	px_mark
+	t0=$(date +%s%3N)
 	res=$(nsx "$NS_ATTACKER" 90 -- "$ATK_PY" "$BL" inject "${tuple[@]}" --dst-mac "$SERVER_MAC" \
 		--seq "$seq" --count "$COUNT" --seed 7) || e2e_fail "$n: inject failed"
+	t1=$(date +%s%3N)
 	e2e_log "$n: attacker (near seq $seq): $res"
 	before=$(blind_rounds "$n")
 	sleep 0.5
@@ -91,7 +94,10 @@ for n in c4 c6 l4; do
 	assert_eq "$n: seg_out_of_window (blind FINs and data)" $((2 * COUNT)) "$(px_delta seg_out_of_window)"
 	assert_eq "$n: challenge ACKs sent or limited (SYNs, in-window RSTs)" $((2 * COUNT)) \
 		$(($(px_delta challenge_ack_sent) + $(px_delta challenge_ack_limited)))
-	assert_ge "$n: challenge ACKs sent" 100 "$(px_delta challenge_ack_sent)"
+	# One challenge ACK per flow per 512 ms at most (no budget shared
+	# between flows: CVE-2016-5696), and at least the first.
+	assert_range "$n: challenge ACKs sent (one per 512 ms of the $((t1 - t0)) ms attack)" 1 \
+		$(((t1 - t0) / 512 + 2)) "$(px_delta challenge_ack_sent)"
 	assert_eq "$n: rst_accepted" 0 "$(px_delta rst_accepted)"
 	assert_eq "$n: fin_seen" 0 "$(px_delta fin_seen)"
 	sleep 2

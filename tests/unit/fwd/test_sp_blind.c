@@ -92,6 +92,7 @@ syn_case(int family, uint32_t client_isn)
 
 	const uint32_t seqs[] = { c.client_isn + 0x80000000u, c.client_isn + 21, c.client_isn };
 	for (unsigned i = 0; i < 3; i++) {
+		world.now_ms += CHALLENGE_ACK_GAP * 16;   /* one challenge ACK per flow per gap */
 		seg_in(&c, true, SYN, seqs[i], 0, 1000, NULL, 0);
 		/* seq: the server's next (100 bytes sent) in the client's view;
 		 * ack: what the server last acked (client_isn + 1: it has not
@@ -106,6 +107,7 @@ syn_case(int family, uint32_t client_isn)
 	exchange(&c, 100, 20, 9);
 
 	/* the client lost its state: RST at the challenge ACK's ack */
+	world.now_ms += CHALLENGE_ACK_GAP * 16;
 	seg_in(&c, true, SYN, c.client_isn + 12345, 0, 1000, NULL, 0);
 	struct view v;
 	expect_tx(0, 1);
@@ -152,30 +154,62 @@ test_syn_time_wait_restarts(void **state)
 	world_end();
 }
 
-/* Challenge ACKs are rate-limited per worker: a burst, then one a ms. */
+/* Challenge ACKs are limited per flow (one per CHALLENGE_ACK_GAP, 512 ms),
+ * never by a budget flows share: what an attacker spends on one flow shows
+ * nowhere else (CVE-2016-5696, synproxy_flow.c). Inexact RSTs and SYNs
+ * draw on the same allowance; the 16-bit clock wraps without a false
+ * allowance. */
 static void
-test_challenge_rate(void **state)
+test_challenge_per_flow(void **state)
 {
-	struct conn c;
+	struct conn a, b;
 
 	(void)state;
 	world_start(CFG_MODE_COOKIE, NULL);
-	conn_init(&c, 4, 42);
-	establish(&c);
-	for (unsigned i = 0; i < CHALLENGE_ACK_BURST + 5; i++) {
-		seg_in(&c, true, SYN, 7 * i, 0, 1000, NULL, 0);
+	world.now_ms = 100000;
+	conn_init(&a, 4, 42);
+	establish(&a);
+	conn_init(&b, 4, 43);
+	establish(&b);
+	/* a burst on a: one answer, the rest dropped */
+	for (unsigned i = 0; i < 50; i++) {
+		seg_in(&a, true, SYN, 7 * i, 0, 1000, NULL, 0);
+		if (i == 0)
+			expect_tx(0, 1);
 		world_tx_drop();
 	}
-	assert_int_equal(st()->challenge_ack_sent, CHALLENGE_ACK_BURST);
-	assert_int_equal(st()->challenge_ack_limited, 5);
-	world.now_ms += 10;
-	for (unsigned i = 0; i < 15; i++) {
-		seg_in(&c, true, SYN, 7 * i, 0, 1000, NULL, 0);
-		world_tx_drop();
-	}
-	assert_int_equal(st()->challenge_ack_sent, CHALLENGE_ACK_BURST + 10);
-	assert_int_equal(st()->challenge_ack_limited, 10);
-	assert_int_equal(nstate(FLOW_S_ESTABLISHED), 1);
+	assert_int_equal(st()->challenge_ack_sent, 1);
+	assert_int_equal(st()->challenge_ack_limited, 49);
+	/* b was not touched by it: the attacker's own flow learns nothing */
+	seg_in(&b, true, SYN, 12345, 0, 1000, NULL, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
+	assert_int_equal(st()->challenge_ack_sent, 2);
+	/* a again just inside the gap (an inexact RST), then just after it */
+	world.now_ms += CHALLENGE_ACK_GAP * 16 - 16;
+	seg_in(&a, true, RST, a.client_isn + 1 + 100, 0, 0, NULL, 0);
+	expect_tx(0, 0);
+	assert_int_equal(st()->challenge_ack_limited, 50);
+	world.now_ms += 16;
+	seg_in(&a, true, RST, a.client_isn + 1 + 100, 0, 0, NULL, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
+	assert_int_equal(st()->challenge_ack_sent, 3);
+	/* across the wrap of the 16-bit clock (now_ms >> 4 = 0xffff, then 0) */
+	world.now_ms = 0x100000u - 16;
+	seg_in(&b, true, SYN, 999, 0, 1000, NULL, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
+	world.now_ms = 0x100000u;
+	seg_in(&b, true, SYN, 999, 0, 1000, NULL, 0);
+	expect_tx(0, 0);
+	world.now_ms = 0x100000u - 16 + CHALLENGE_ACK_GAP * 16;
+	seg_in(&b, true, SYN, 999, 0, 1000, NULL, 0);
+	expect_tx(0, 1);
+	world_tx_drop();
+	assert_int_equal(st()->challenge_ack_sent, 5);
+	assert_int_equal(st()->challenge_ack_limited, 51);
+	assert_int_equal(nstate(FLOW_S_ESTABLISHED), 2);
 	world_end();   /* no mbuf left behind */
 }
 
@@ -230,6 +264,7 @@ rst_case(int family, uint32_t client_isn, bool at_server_ack)
 
 	const int32_t offs[] = { 1, -1, 1000, -1000, 60000 };
 	for (unsigned i = 0; i < RTE_DIM(offs); i++) {
+		world.now_ms += CHALLENGE_ACK_GAP * 16;   /* one challenge ACK per flow per gap */
 		seg_in(&c, true, RST, end + (uint32_t)offs[i], 0, 0, NULL, 0);
 		expect_challenge(&c, true, c.proxy_isn + 1 + 100, c.client_isn + 1, true,
 				 c.proxy_tsval + 5, c.cli_tsval + 7);
@@ -396,6 +431,7 @@ pass_case(int family)
 	/* blind SYN and inexact RST: challenge ACKs in the WAN host's view */
 	seg_in(&c, true, SYN, 99, 0, 1000, NULL, 0);
 	expect_challenge(&c, false, 0xfffffff1u + 30, 7001, false, 0, 0);
+	world.now_ms += CHALLENGE_ACK_GAP * 16;   /* one challenge ACK per flow per gap */
 	seg_in(&c, true, RST, 7001 + 3000, 0, 0, NULL, 0);
 	expect_challenge(&c, false, 0xfffffff1u + 30, 7001, false, 0, 0);
 	/* out of the window */
@@ -424,7 +460,7 @@ main(void)
 		T(test_syn_v6),
 		T(test_syn_wrap_v4),
 		T(test_syn_time_wait_restarts),
-		T(test_challenge_rate),
+		T(test_challenge_per_flow),
 		T(test_syn_chained),
 		T(test_rst_v4),
 		T(test_rst_v6),

@@ -69,7 +69,8 @@ sample_image(struct handover_image *img, uint32_t nflows)
 		f.e.wan_wscale = 7;
 		f.e.lan_wscale = TCP_WSCALE_NONE;
 		f.e.proxy_wscale = 14;
-		f.e.retries = 2;
+		if (f.e.state == FLOW_S_SYN_SENT)
+			f.e.retries = 2;   /* else those bytes are chal_at, not handed over */
 		f.e.client_mss = 1460;
 		f.e.seq_delta = 0xdeadbeefu + i;
 		f.e.ts_delta = 0x01020304u;
