@@ -3,7 +3,7 @@
 #
 # One proxy (1 worker) carries, at the same time:
 #  - a long-lived proxied connection (tcpprobe.py: 60 echoes 0.5 s apart);
-#  - an HTTP download rate-limited by curl so it spans the restart;
+#  - an HTTP download read at 200 KB/s (slowget.py) so it spans the restart;
 #  - a handshake whose final ACK waits DELAY s (rawtcp.py, as in
 #    proxy_shared_key.sh): its SYN-ACK comes from the old process.
 # The proxy gets SIGUSR2: it writes synproxy.state_file and exits 0. A
@@ -46,8 +46,10 @@ netns_bg longconn "$NS_CLIENT" 120 python3 "$PX_DIR/tcpprobe.py" client "$SERVER
 	--messages 60 --interval 0.5 --timeout 40
 LONG_PID=$NETNS_BG_PID
 DL=$NETNS_LOGDIR/download
-netns_bg download "$NS_CLIENT" 120 curl -sS --fail --limit-rate 200k --max-time 100 \
-	-o "$DL" "http://$SERVER_IP4:$HTTP_PORT/blob"
+# Paced by the reader through a small receive buffer (slowget.py says why
+# not curl --limit-rate): about 30 s on the wire.
+netns_bg download "$NS_CLIENT" 120 python3 "$PX_DIR/slowget.py" "$SERVER_IP4" "$HTTP_PORT" /blob \
+	"$DL" --rate 204800 --timeout 100
 DL_PID=$NETNS_BG_PID
 px_wait_stat proxied_established -ge 2 15 || e2e_fail "the two connections did not establish"
 px_read
