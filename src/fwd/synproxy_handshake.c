@@ -75,8 +75,7 @@ server_opts_or_default(struct synproxy_lcore *sp, const struct flow_key *k,
 	if (due && (!o->sack || !o->ts || o->wscale == TCP_WSCALE_NONE))
 		known = false;
 	if (!known) {
-		/* The default is for IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
-		o->mss = k->family == FLOW_AF_INET6 && svc->mss > 20 + 536 ? svc->mss - 20 : svc->mss;
+		o->mss = svc_mss_for(svc, k->family);
 		o->wscale = svc->wscale;
 		o->sack = svc->sack;
 		o->ts = svc->timestamps;

@@ -337,6 +337,14 @@ limits_dom_of(const struct policy_service *svc)
 	return svc != NULL ? svc->limits_dom : 0;
 }
 
+/* A service's MSS default for a key of this family: the setting is for
+ * IPv4 over the MTU; IPv6 headers are 20 bytes longer. */
+static inline uint16_t
+svc_mss_for(const struct policy_service *svc, uint8_t family)
+{
+	return family == FLOW_AF_INET6 && svc->mss > 20 + 536 ? svc->mss - 20 : svc->mss;
+}
+
 /* Pending SYNs and flow removal (synproxy_pending.c). syn is the SYN just
  * built for the server (out_syn_to_server), win its window. */
 void pending_keep(struct synproxy_lcore *sp, struct flow_entry *fe, const struct rte_mbuf *syn,

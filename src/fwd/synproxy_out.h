@@ -110,8 +110,7 @@ static inline void
 out_probe_syn_to_server(struct synproxy_lcore *sp, struct tx_sink *tx, struct rte_mbuf *m,
 			const struct seg *s, const struct probe *p)
 {
-	uint16_t mss = p->key.family == FLOW_AF_INET6 && p->svc.mss > 20 + 536 ? p->svc.mss - 20
-									      : p->svc.mss;
+	uint16_t mss = svc_mss_for(&p->svc, p->key.family);
 	struct tcp_build b = {
 		.seq = p->isn, .ack = 0, .win = 65535,
 		.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ECE_FLAG | RTE_TCP_CWR_FLAG,

@@ -158,8 +158,8 @@ on_expire(void *arg, const struct flow_key *k, struct flow_entry *fe)
 	sp->stats.flows_expired++;
 }
 
-/* Where the caller has the key (a restart, a segment): the table need not
- * read it back twice (the prefix release, then the removal). */
+/* The flow leaves the table: its pending SYN and its prefix count go with
+ * it. With the key and table hash at hand (a restart) nothing is read back. */
 void
 flow_release_key(struct synproxy_lcore *sp, struct flow_entry *fe, const struct flow_key *k,
 		 uint32_t hash)
@@ -173,10 +173,15 @@ flow_release_key(struct synproxy_lcore *sp, struct flow_entry *fe, const struct 
 void
 flow_release(struct synproxy_lcore *sp, struct flow_entry *fe)
 {
-	pending_release(sp, fe);
-	limits_release(sp, NULL, fe);
-	flow_table_remove_entry(sp->flows, fe);
-	sp->stats.flows_closed++;
+	struct flow_key k;
+
+	/* The key once, for both the prefix release and the removal. */
+	if (flow_table_get_key(sp->flows, flow_table_index(sp->flows, fe), &k) != 0) {
+		pending_release(sp, fe);   /* not a live entry: nothing else to undo */
+		sp->stats.flows_closed++;
+		return;
+	}
+	flow_release_key(sp, fe, &k, flow_table_hash(sp->flows, &k));
 }
 
 void
